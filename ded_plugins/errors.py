@@ -1,0 +1,117 @@
+"""Errors raised by ded-plugins.
+
+Every error the project raises on purpose derives from :class:`DedError` and also
+from the builtin it refines, so callers that catch the builtin keep working::
+
+    DedError
+    ├── ConfigError(ValueError)            a config key, value or component is wrong
+    │   └── UnknownComponentError(KeyError) no component registered under that name
+    ├── InputError(ValueError)             a data file is malformed (names file, line, field)
+    ├── PluginError(RuntimeError)          a plugin misbehaved while registering
+    ├── MissingDependencyError(ImportError) an optional extra is not installed
+    ├── StageError(RuntimeError)           a stage failed while running
+    └── SandboxError(RuntimeError)         the sandbox could not run a program
+
+The CLI prints ``str(error)`` and exits with ``error.exit_code`` (2 for user
+errors, 1 for run-time failures), never with a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+
+__all__ = [
+    "ConfigError",
+    "DedError",
+    "InputError",
+    "MissingDependencyError",
+    "PluginError",
+    "SandboxError",
+    "StageError",
+    "UnknownComponentError",
+]
+
+
+class DedError(Exception):
+    """Base of every error ded-plugins raises deliberately."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class ConfigError(DedError, ValueError):
+    """One or more problems in a configuration; all of them are listed at once."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, problems: str | Sequence[str], *, source: str | None = None) -> None:
+        self.problems: tuple[str, ...] = (problems,) if isinstance(problems, str) else tuple(problems)
+        self.source = source
+        head = f"invalid config {source}" if source else "invalid config"
+        if len(self.problems) == 1:
+            message = f"{head}: {self.problems[0]}"
+        else:
+            message = f"{head} ({len(self.problems)} problems):\n" + "\n".join(
+                f"  - {p}" for p in self.problems
+            )
+        super().__init__(message)
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return str(self.args[0])
+
+
+class UnknownComponentError(ConfigError, KeyError):
+    """A config names a component that no plugin registered."""
+
+
+class InputError(DedError, ValueError):
+    """A data file is malformed; the message names the file, the line and the field."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        where = path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        if field is not None:
+            where = f"{where}: field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+class PluginError(DedError, RuntimeError):
+    """A plugin failed to register or registered something invalid."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class MissingDependencyError(DedError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, module: str, extra: str, *, purpose: str = "") -> None:
+        self.module = module
+        self.extra = extra
+        why = f" ({purpose})" if purpose else ""
+        super().__init__(
+            f"'{module}' is needed{why} but not installed: pip install 'ded-plugins[{extra}]'"
+        )
+
+
+class StageError(DedError, RuntimeError):
+    """A pipeline stage failed while running."""
+
+
+class SandboxError(DedError, RuntimeError):
+    """The sandbox could not run a program (not: the program failed)."""

@@ -1,0 +1,382 @@
+"""File formats: the only module that turns records into bytes and back.
+
+Questions come from JSONL, Parquet or a Hugging Face dataset (hub id or local
+directory); rollouts are JSONL. Every reader validates as it goes and raises
+:class:`~ded_plugins.errors.InputError` naming the file, the line and the field.
+Every writer writes to a temporary file beside the target and renames it, so a
+crash never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from ded_plugins._optional import require
+from ded_plugins.errors import InputError
+from ded_plugins.records import CodeTests, Question, Rejection, Rollout, Verdict
+
+
+__all__ = [
+    "atomic_write",
+    "dump_json",
+    "dumps_line",
+    "question_from_dict",
+    "question_to_dict",
+    "read_jsonl",
+    "read_questions",
+    "read_rollouts",
+    "rollout_from_dict",
+    "rollout_to_dict",
+    "write_json",
+    "write_jsonl",
+]
+
+QUESTION_FIELDS = ("id", "domain", "prompt", "answer", "tests", "metadata")
+ROLLOUT_FIELDS = (
+    "question_id",
+    "model",
+    "sample_index",
+    "text",
+    "role",
+    "n_tokens",
+    "finish_reason",
+    "verdicts",
+    "metadata",
+    "rejection",
+)
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def dumps_line(obj: Any) -> str:
+    """One JSONL line; key order is the dict's own, so output is byte-stable."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def dump_json(obj: Any) -> str:
+    """Indented JSON with sorted keys, for small metadata files."""
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_jsonl(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Write ``rows`` atomically; returns the number written."""
+    n = 0
+    with atomic_write(path) as fh:
+        for row in rows:
+            fh.write(dumps_line(row))
+            n += 1
+    return n
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write ``obj`` as indented JSON atomically."""
+    with atomic_write(path) as fh:
+        fh.write(dump_json(obj))
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def read_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)``; blank lines are skipped, anything else must be an object."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", path=str(p))
+    seen = False
+    with p.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not valid UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})",
+                    path=str(p),
+                    line=lineno,
+                ) from None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"malformed JSON: {exc.msg} at column {exc.colno}", path=str(p), line=lineno) from None
+            if not isinstance(obj, dict):
+                raise InputError(f"expected a JSON object, found {type(obj).__name__}", path=str(p), line=lineno)
+            seen = True
+            yield lineno, obj
+    if not seen and not allow_empty:
+        raise InputError("file is empty: expected one JSON object per line", path=str(p))
+
+
+class _Row:
+    """Typed access to one input row, raising errors that name file, line and field."""
+
+    def __init__(self, obj: Mapping[str, Any], path: str, line: int | None) -> None:
+        self.obj = obj
+        self.path = path
+        self.line = line
+
+    def error(self, field: str, message: str) -> InputError:
+        return InputError(message, path=self.path, line=self.line, field=field)
+
+    def get(self, field: str, types: type | tuple[type, ...], *, required: bool, default: Any = None) -> Any:
+        if field not in self.obj or self.obj[field] is None:
+            if required:
+                raise self.error(field, "missing required field")
+            return default
+        value = self.obj[field]
+        if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise self.error(field, f"expected {_names(types)}, found bool {value!r}")
+        if not isinstance(value, types):
+            raise self.error(field, f"expected {_names(types)}, found {type(value).__name__} {_short(value)}")
+        return value
+
+
+def _names(types: type | tuple[type, ...]) -> str:
+    ts = types if isinstance(types, tuple) else (types,)
+    return " or ".join({"str": "string", "int": "integer", "float": "number", "dict": "object", "list": "array"}.get(t.__name__, t.__name__) for t in ts)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def question_from_dict(
+    obj: Mapping[str, Any],
+    *,
+    path: str = "<input>",
+    line: int | None = None,
+    columns: Mapping[str, str] | None = None,
+    default_domain: str | None = None,
+) -> Question:
+    """Build a :class:`Question` from a row; ``columns`` maps our field names to the row's."""
+    if columns:
+        obj = {**obj, **{ours: obj[theirs] for ours, theirs in columns.items() if theirs in obj}}
+        for ours, theirs in columns.items():
+            if theirs not in obj and ours in ("id", "prompt"):
+                raise InputError(f"column {theirs!r} (mapped to {ours!r}) not found; row has {sorted(obj)}", path=path, line=line, field=theirs)
+    row = _Row(obj, path, line)
+    qid = row.get("id", (str, int), required=True)
+    domain = row.get("domain", str, required=default_domain is None, default=default_domain)
+    prompt = row.get("prompt", str, required=True)
+    if not prompt.strip():
+        raise row.error("prompt", "must not be empty")
+    answer = row.get("answer", (str, int, float), required=False)
+    tests_obj = row.get("tests", (dict, str), required=False)
+    tests = None
+    if tests_obj is not None:
+        if isinstance(tests_obj, str):
+            try:
+                tests_obj = json.loads(tests_obj)
+            except json.JSONDecodeError as exc:
+                raise row.error("tests", f"not valid JSON: {exc.msg}") from None
+            if not isinstance(tests_obj, dict):
+                raise row.error("tests", "expected an object")
+        tests = _tests_from_dict(tests_obj, row)
+    metadata = row.get("metadata", dict, required=False, default={})
+    return Question(
+        id=str(qid),
+        domain=domain,
+        prompt=prompt,
+        answer=None if answer is None else str(answer),
+        tests=tests,
+        metadata=metadata,
+    )
+
+
+def _tests_from_dict(obj: Mapping[str, Any], row: _Row) -> CodeTests:
+    sub = _Row(obj, row.path, row.line)
+    inputs = sub.get("inputs", list, required=True)
+    outputs = sub.get("outputs", list, required=True)
+    for name, values in (("inputs", inputs), ("outputs", outputs)):
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise row.error(f"tests.{name}[{i}]", f"expected string, found {type(v).__name__}")
+    if len(inputs) != len(outputs):
+        raise row.error("tests", f"{len(inputs)} inputs but {len(outputs)} outputs")
+    if not inputs:
+        raise row.error("tests.inputs", "a programming question needs at least one test")
+    fn_name = sub.get("fn_name", str, required=False)
+    timeout = sub.get("timeout_s", (int, float), required=False, default=6.0)
+    checker = sub.get("checker", str, required=False)
+    return CodeTests(
+        inputs=tuple(inputs), outputs=tuple(outputs), fn_name=fn_name or None, timeout_s=float(timeout), checker=checker
+    )
+
+
+def question_to_dict(q: Question) -> dict[str, Any]:
+    """The canonical JSONL form of a question."""
+    out: dict[str, Any] = {"id": q.id, "domain": q.domain, "prompt": q.prompt}
+    if q.answer is not None:
+        out["answer"] = q.answer
+    if q.tests is not None:
+        t = q.tests
+        out["tests"] = {
+            "inputs": list(t.inputs),
+            "outputs": list(t.outputs),
+            "fn_name": t.fn_name,
+            "timeout_s": t.timeout_s,
+            "checker": t.checker,
+        }
+    if q.metadata:
+        out["metadata"] = dict(q.metadata)
+    return out
+
+
+def read_questions(
+    path: str | Path,
+    *,
+    format: str = "auto",
+    split: str = "train",
+    columns: Mapping[str, str] | None = None,
+    default_domain: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Question]:
+    """Read a question pool keyed by id, in file order; duplicate ids are an error."""
+    p = str(path)
+    fmt = format
+    if fmt == "auto":
+        if p.endswith((".jsonl", ".json")):
+            fmt = "jsonl"
+        elif p.endswith(".parquet"):
+            fmt = "parquet"
+        else:
+            fmt = "hf"
+    rows: Iterable[tuple[int | None, Mapping[str, Any]]]
+    if fmt == "jsonl":
+        rows = read_jsonl(p)
+    elif fmt == "parquet":
+        rows = _read_parquet(p)
+    elif fmt == "hf":
+        rows = _read_hf(p, split)
+    else:
+        raise InputError(f"unknown question format {format!r}; expected auto, jsonl, parquet or hf", path=p)
+    out: dict[str, Question] = {}
+    first_line: dict[str, int | None] = {}
+    for lineno, obj in rows:
+        q = question_from_dict(obj, path=p, line=lineno, columns=columns, default_domain=default_domain)
+        if q.id in out:
+            raise InputError(f"duplicate question id {q.id!r} (first at line {first_line[q.id]})", path=p, line=lineno, field="id")
+        out[q.id] = q
+        first_line[q.id] = lineno
+        if limit is not None and len(out) >= limit:
+            break
+    if not out:
+        raise InputError("no questions found", path=p)
+    return out
+
+
+def _read_parquet(path: str) -> Iterator[tuple[int | None, Mapping[str, Any]]]:
+    pq = require("pyarrow.parquet", "hf", purpose="reading Parquet question pools")
+    if not Path(path).is_file():
+        raise InputError("file not found", path=path)
+    table = pq.read_table(path)
+    for i, row in enumerate(table.to_pylist(), start=1):
+        yield i, row
+
+
+def _read_hf(name: str, split: str) -> Iterator[tuple[int | None, Mapping[str, Any]]]:
+    datasets = require("datasets", "hf", purpose="reading Hugging Face datasets")
+    try:
+        if Path(name).is_dir():
+            try:
+                ds = datasets.load_from_disk(name)
+                if hasattr(ds, "keys"):
+                    ds = ds[split]
+            except FileNotFoundError:
+                ds = datasets.load_dataset(name, split=split)
+        else:
+            ds = datasets.load_dataset(name, split=split)
+    except Exception as exc:
+        raise InputError(f"could not load Hugging Face dataset (split {split!r}): {exc}", path=name) from exc
+    for i, row in enumerate(ds, start=1):
+        yield i, row
+
+
+def rollout_from_dict(obj: Mapping[str, Any], *, path: str = "<input>", line: int | None = None) -> Rollout:
+    """Build a :class:`Rollout` from a JSONL row (unknown keys are an error)."""
+    row = _Row(obj, path, line)
+    unknown = sorted(set(obj) - set(ROLLOUT_FIELDS))
+    if unknown:
+        raise row.error(unknown[0], f"unknown field; accepted: {', '.join(ROLLOUT_FIELDS)}")
+    sample_index = row.get("sample_index", int, required=True)
+    if sample_index < 0:
+        raise row.error("sample_index", f"must be >= 0, found {sample_index}")
+    role = row.get("role", str, required=False, default="teacher")
+    if role not in ("teacher", "student"):
+        raise row.error("role", f"expected 'teacher' or 'student', found {role!r}")
+    n_tokens = row.get("n_tokens", int, required=False)
+    verdicts_obj = row.get("verdicts", dict, required=False, default={})
+    verdicts = {}
+    for stage, v in verdicts_obj.items():
+        if not isinstance(v, dict) or not isinstance(v.get("passed"), bool):
+            raise row.error(f"verdicts.{stage}", "expected an object with a boolean 'passed'")
+        verdicts[stage] = Verdict(passed=v["passed"], reason=str(v.get("reason", "ok")), details=v.get("details") or {})
+    return Rollout(
+        question_id=str(row.get("question_id", (str, int), required=True)),
+        model=row.get("model", str, required=True),
+        sample_index=sample_index,
+        text=row.get("text", str, required=True),
+        role=role,
+        n_tokens=n_tokens,
+        finish_reason=row.get("finish_reason", str, required=False),
+        verdicts=verdicts,
+        metadata=row.get("metadata", dict, required=False, default={}),
+    )
+
+
+def rollout_to_dict(r: Rollout, rejection: Rejection | None = None) -> dict[str, Any]:
+    """The canonical JSONL form of a rollout (and of its rejection, for ``rejected.jsonl``)."""
+    out: dict[str, Any] = {
+        "question_id": r.question_id,
+        "model": r.model,
+        "sample_index": r.sample_index,
+        "role": r.role,
+        "text": r.text,
+    }
+    if r.n_tokens is not None:
+        out["n_tokens"] = r.n_tokens
+    if r.finish_reason is not None:
+        out["finish_reason"] = r.finish_reason
+    if r.metadata:
+        out["metadata"] = dict(r.metadata)
+    if r.verdicts:
+        out["verdicts"] = {
+            stage: {"passed": v.passed, "reason": v.reason, **({"details": dict(v.details)} if v.details else {})}
+            for stage, v in r.verdicts.items()
+        }
+    if rejection is not None:
+        out["rejection"] = {"stage": rejection.stage, "reason": rejection.reason, "detail": rejection.detail}
+    return out
+
+
+def read_rollouts(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple[int, Rollout]]:
+    """Yield ``(line_number, rollout)`` from a rollout JSONL file."""
+    for lineno, obj in read_jsonl(path, allow_empty=allow_empty):
+        obj = {k: v for k, v in obj.items() if k != "rejection"}
+        yield lineno, rollout_from_dict(obj, path=str(path), line=lineno)

@@ -1,0 +1,11 @@
+"""Built-in teacher, registered through the same hook as third-party plugins."""
+
+from __future__ import annotations
+
+from ded_plugins.hookspecs import hookimpl
+from ded_plugins.registry import Register
+
+
+@hookimpl
+def ded_register_teacher_metrics(register: Register) -> None:
+    """Register the built-in teacher."""
