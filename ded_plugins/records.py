@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, Literal
 
 
@@ -25,7 +24,6 @@ __all__ = [
 Domain = str  # "math", "code", "science", ... free text, compared as is
 Role = Literal["teacher", "student"]
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,7 +53,7 @@ class Question:
     prompt: str
     answer: str | None = None
     tests: CodeTests | None = None
-    metadata: Mapping[str, Any] = field(default=_EMPTY)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +68,7 @@ class Verdict:
 
     passed: bool
     reason: str = "ok"
-    details: Mapping[str, Any] = field(default=_EMPTY)
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,8 +83,8 @@ class Rollout:
     n_tokens: int | None = None
     finish_reason: str | None = None
     #: verdicts of the stages that have looked at this rollout so far, by stage name
-    verdicts: Mapping[str, Verdict] = field(default=_EMPTY)
-    metadata: Mapping[str, Any] = field(default=_EMPTY)
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
