@@ -30,6 +30,8 @@ class StageContext:
     run_dir: Path | None = None
     #: called with the number of items finished since the last call (progress bars)
     advance: Callable[[int], None] = lambda n: None
+    #: ``(component name, params)`` of the processor stages that ran before this one
+    earlier_processors: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
     def resolve(self, path: str | Path) -> Path:
         """Resolve ``path`` against the config's directory."""
