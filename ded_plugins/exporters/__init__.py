@@ -9,3 +9,6 @@ from ded_plugins.registry import Register
 @hookimpl
 def ded_register_exporters(register: Register) -> None:
     """Register the built-in exporters."""
+    from ded_plugins.exporters.llamafactory import LlamaFactoryExporter
+
+    register("llamafactory", LlamaFactoryExporter)

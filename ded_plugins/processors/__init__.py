@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from ded_plugins.hookspecs import hookimpl
+from ded_plugins.processors.think_format import ThinkFormat
 from ded_plugins.registry import Register
 
 
 @hookimpl
 def ded_register_processors(register: Register) -> None:
     """Register the built-in processors."""
+    register("think_format", ThinkFormat)
+    from ded_plugins.processors.length import LengthFilter
+
+    register("length", LengthFilter)

@@ -1,0 +1,166 @@
+"""The ``llamafactory`` exporter: a sharegpt JSONL plus its ``dataset_info.json`` entry.
+
+Each kept rollout becomes one conversation ``[system?, user, assistant]`` in the
+OpenAI-style ``messages`` layout that LLaMA-Factory reads with ``formatting: sharegpt``
+and role/content tags. The assistant turn is the teacher's text as it was judged:
+``<think>...</think>`` followed by the answer, which is what reasoning templates such as
+``deepseekr1`` expect (a ``<think>`` block already present means no empty one is added).
+
+The entry is merged into ``dataset_info.json`` under a file lock and written atomically;
+other entries are left exactly as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ded_plugins.errors import ConfigError, InputError, StageError
+from ded_plugins.io import atomic_write, write_jsonl
+from ded_plugins.protocols import StageContext
+from ded_plugins.records import Question, Rollout
+
+
+__all__ = ["DATASET_INFO", "LlamaFactoryExporter", "merge_dataset_info", "sharegpt_entry"]
+
+log = logging.getLogger(__name__)
+
+#: the file LLaMA-Factory looks for in ``dataset_dir``
+DATASET_INFO = "dataset_info.json"
+THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+# keys that make LLaMA-Factory load from somewhere other than ``file_name``
+_SOURCE_KEYS = ("hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name")
+
+
+def sharegpt_entry(file_name: str) -> dict[str, Any]:
+    """The ``dataset_info.json`` entry for a messages-style sharegpt file."""
+    return {
+        "file_name": file_name,
+        "formatting": "sharegpt",
+        "columns": {"messages": "messages"},
+        "tags": {
+            "role_tag": "role",
+            "content_tag": "content",
+            "user_tag": "user",
+            "assistant_tag": "assistant",
+            "system_tag": "system",
+        },
+    }
+
+
+class LlamaFactoryExporter:
+    """Write kept rollouts as a LLaMA-Factory sharegpt dataset and register it in dataset_info.json.
+
+    ``dataset_dir`` defaults to the exporter's own stage directory; a relative one is
+    resolved against the current directory, as LLaMA-Factory resolves its ``dataset_dir``.
+    """
+
+    def __init__(
+        self,
+        *,
+        dataset_dir: str | None = None,
+        dataset_name: str = "ded",
+        system: str | None = None,
+        file_name: str | None = None,
+    ) -> None:
+        if not dataset_name or "/" in dataset_name or dataset_name.startswith("."):
+            raise ConfigError(f"dataset_name must be a plain name, found {dataset_name!r}")
+        if file_name is not None and ("/" in file_name or not file_name.endswith(".jsonl")):
+            raise ConfigError(f"file_name must be a plain '*.jsonl' name, found {file_name!r}")
+        self.dataset_dir = dataset_dir
+        self.dataset_name = dataset_name
+        self.system = system
+        self.file_name = file_name or f"{dataset_name}.jsonl"
+
+    def export(self, rollouts: Sequence[Rollout], context: StageContext, out_dir: Path) -> Mapping[str, Any]:
+        """Write the JSONL, then merge its entry into ``dataset_info.json``."""
+        target = (
+            Path(self.dataset_dir).expanduser().absolute() if self.dataset_dir else Path(out_dir).absolute()
+        )
+        rows = [self._row(r, context.questions) for r in rollouts]
+        path = target / self.file_name
+        write_jsonl(path, rows)
+        info = merge_dataset_info(target, self.dataset_name, sharegpt_entry(self.file_name))
+        if not rows:
+            log.warning("llamafactory: no rollouts to export; %s is empty", path)
+        log.info(
+            "llamafactory: wrote %d conversations to %s (dataset %r)", len(rows), path, self.dataset_name
+        )
+        return {
+            "dataset_dir": str(target),
+            "dataset_name": self.dataset_name,
+            "file": str(path),
+            "rows": len(rows),
+            "dataset_info": str(info),
+        }
+
+    def _row(self, rollout: Rollout, questions: Mapping[str, Question]) -> dict[str, Any]:
+        question = questions.get(rollout.question_id)
+        if question is None:
+            raise StageError(
+                f"llamafactory: rollout {rollout.id} refers to unknown question {rollout.question_id!r}"
+            )
+        messages = []
+        if self.system:
+            messages.append({"role": "system", "content": self.system})
+        messages.append({"role": "user", "content": question.prompt})
+        messages.append({"role": "assistant", "content": assistant_text(rollout.text)})
+        return {"messages": messages, "ded_id": rollout.id}
+
+
+def assistant_text(text: str) -> str:
+    """The teacher text with its think block complete.
+
+    R1-style models are prompted with ``<think>\\n`` already in the generation prompt, so
+    their sampled text often starts inside the block and only closes it. Training on that
+    verbatim would teach the student to skip the opening tag, and LLaMA-Factory's reasoning
+    templates would not recognise the block; so the opening tag is restored.
+    """
+    if THINK_CLOSE in text and THINK_OPEN not in text.split(THINK_CLOSE, 1)[0]:
+        return f"{THINK_OPEN}\n{text.lstrip(chr(10))}"
+    return text
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f".{DATASET_INFO}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def merge_dataset_info(dataset_dir: Path, name: str, entry: Mapping[str, Any]) -> Path:
+    """Set ``name`` in ``dataset_dir/dataset_info.json`` to ``entry``; other entries stay as they are.
+
+    Keys of an existing entry that we do not own (a ``"ded"`` block, ``num_samples``) are kept;
+    keys that would make LLaMA-Factory read from elsewhere (hub URLs) are removed.
+    """
+    path = dataset_dir / DATASET_INFO
+    with _locked(dataset_dir):
+        info: dict[str, Any] = {}
+        if path.exists():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"cannot merge into it: not valid JSON ({exc})", path=str(path)) from None
+            if not isinstance(loaded, dict):
+                raise InputError(f"expected a JSON object, found {type(loaded).__name__}", path=str(path))
+            info = loaded
+        old = info.get(name)
+        merged = dict(entry)
+        if isinstance(old, dict):
+            for key, value in old.items():
+                if key not in merged and key not in _SOURCE_KEYS:
+                    merged[key] = value
+        info[name] = merged
+        with atomic_write(path) as fh:
+            fh.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    return path
