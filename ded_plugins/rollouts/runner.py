@@ -1,0 +1,160 @@
+"""Run a rollout config: resumable, append-only, one record per finished sample.
+
+The output JSONL is append-only. On start the runner reads what is there, keyed by
+(question, model, sample index), repairs a torn last line left by a crash, and asks
+the backend only for what is missing; every finished sample is appended at once and
+the file is fsynced every ``flush_every`` records. A crash therefore loses at most
+the samples in flight, and a resume never writes a key twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ded_plugins.errors import InputError
+from ded_plugins.io import dumps_line, read_rollouts, rollout_to_dict
+from ded_plugins.records import Question, Rollout
+from ded_plugins.registry import Registry
+from ded_plugins.rollouts.config import RolloutConfig, load_rollout_config
+from ded_plugins.rollouts.types import Generation, RolloutBackend, SampleRequest, derive_seed
+
+
+__all__ = ["RolloutSummary", "run_rollouts"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutSummary:
+    output: Path
+    existing: int
+    generated: int
+    total: int
+
+
+def run_rollouts(
+    config: RolloutConfig | str | Path | Mapping[str, Any],
+    *,
+    registry: Registry | None = None,
+    questions: Mapping[str, Question] | None = None,
+    progress: bool = True,
+) -> RolloutSummary:
+    """Generate every missing (question, sample index) of ``config``; returns counts."""
+    if not isinstance(config, RolloutConfig):
+        config = load_rollout_config(config)
+    if registry is None:
+        from ded_plugins.plugins import get_registry
+
+        registry = get_registry()
+    pool = dict(questions) if questions is not None else config.questions.read()
+    out = config.output
+    done = _existing_keys(out, config.model)
+    requests = []
+    for qid, q in pool.items():
+        missing = tuple(i for i in range(config.samples) if (qid, i) not in done)
+        if missing:
+            seeds = tuple(derive_seed(config.seed, qid, i) for i in missing)
+            requests.append(
+                SampleRequest(question_id=qid, prompt=q.prompt, sample_indices=missing, seeds=seeds)
+            )
+    pending = sum(len(r.sample_indices) for r in requests)
+    total = len(pool) * config.samples
+    log.info("%s: %d of %d samples present, %d to generate", out, total - pending, total, pending)
+    if not requests:
+        return RolloutSummary(out, total - pending, 0, total)
+    backend: RolloutBackend = registry.build(
+        "rollout_backend", config.backend, config.backend_params, where=f"backend.{config.backend}"
+    )
+    metadata = {"sampling": config.sampling.to_dict(), "backend": config.backend}
+    from tqdm import tqdm
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with (
+        out.open("a", encoding="utf-8") as fh,
+        tqdm(total=pending, desc=f"rollouts {config.model}", unit="sample", disable=not progress) as bar,
+    ):
+
+        def emit(g: Generation) -> None:
+            nonlocal written
+            if (g.question_id, g.sample_index) in done:
+                raise RuntimeError(f"backend produced {g.question_id}/{g.sample_index} twice")
+            done.add((g.question_id, g.sample_index))
+            rollout = Rollout(
+                question_id=g.question_id,
+                model=config.model,
+                sample_index=g.sample_index,
+                text=g.text,
+                role=config.role,  # type: ignore[arg-type]
+                n_tokens=g.n_tokens,
+                finish_reason=g.finish_reason,
+                metadata={**metadata, "seed": g.seed},
+            )
+            fh.write(dumps_line(rollout_to_dict(rollout)))
+            fh.flush()
+            written += 1
+            if written % config.flush_every == 0:
+                os.fsync(fh.fileno())
+            bar.update(1)
+
+        try:
+            backend.generate(requests, config.sampling, emit)
+        finally:
+            fh.flush()
+            os.fsync(fh.fileno())
+            close = getattr(backend, "close", None)
+            if callable(close):
+                close()
+    return RolloutSummary(out, total - pending, written, total)
+
+
+def _existing_keys(path: Path, model: str) -> set[tuple[str, int]]:
+    """Keys already in ``path``; a torn last line from a crash is cut off first."""
+    if not path.exists():
+        return set()
+    _repair_tail(path)
+    keys: set[tuple[str, int]] = set()
+    for lineno, r in read_rollouts(path, allow_empty=True):
+        if r.model != model:
+            raise InputError(
+                f"holds rollouts of model {r.model!r}, this config writes {model!r}; use another output",
+                path=str(path),
+                line=lineno,
+                field="model",
+            )
+        key = (r.question_id, r.sample_index)
+        if key in keys:
+            raise InputError(f"duplicate rollout {r.id}", path=str(path), line=lineno)
+        keys.add(key)
+    return keys
+
+
+def _repair_tail(path: Path) -> None:
+    with path.open("rb+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return
+        cut = _last_newline(fh, size)
+        log.warning("%s: dropping a torn last line (%d bytes) left by an interrupted run", path, size - cut)
+        fh.truncate(cut)
+
+
+def _last_newline(fh: IO[bytes], size: int) -> int:
+    pos = size
+    while pos > 0:
+        step = min(65536, pos)
+        fh.seek(pos - step)
+        chunk = fh.read(step)
+        i = chunk.rfind(b"\n")
+        if i >= 0:
+            return pos - step + i + 1
+        pos -= step
+    return 0

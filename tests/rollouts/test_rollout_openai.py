@@ -1,0 +1,140 @@
+"""The openai backend against a real HTTP server on loopback: retries, a dropped server, resume."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import completion
+
+from ded_plugins.errors import StageError
+from ded_plugins.io import read_rollouts
+from ded_plugins.rollouts.runner import run_rollouts
+
+
+N_QUESTIONS = 6
+SAMPLES = 3
+
+
+def _write_questions(path: Path) -> Path:
+    with path.open("w") as fh:
+        for i in range(N_QUESTIONS):
+            fh.write(
+                json.dumps(
+                    {"id": f"q{i}", "domain": "math", "prompt": f"What is {i} + {i}?", "answer": str(2 * i)}
+                )
+                + "\n"
+            )
+    return path
+
+
+def _answer(body: dict[str, Any]) -> dict[str, Any]:
+    prompt = body["messages"][0]["content"]
+    return completion(
+        f"The answer to {prompt!r} is \\boxed{{x}} (seed {body['seed']})", reasoning="Let me think."
+    )
+
+
+def _config(tmp_path: Path, base_url: str, **backend: Any) -> dict[str, Any]:
+    return {
+        "output": str(tmp_path / "out" / "rollouts.jsonl"),
+        "model": "teacher-a",
+        "samples": SAMPLES,
+        "seed": 7,
+        "questions": str(_write_questions(tmp_path / "questions.jsonl")),
+        "sampling": {"temperature": 0.6, "top_p": 0.95, "max_tokens": 32768},
+        "backend": {"openai": {"base_url": base_url, "model": "served-teacher", "concurrency": 4, **backend}},
+        "flush_every": 2,
+    }
+
+
+def _keys(path: Path) -> list[tuple[str, int]]:
+    return [(r.question_id, r.sample_index) for _, r in read_rollouts(path)]
+
+
+def test_all_samples_written_with_metadata(tmp_path: Path, loopback: Any) -> None:
+    server = loopback(_answer)
+    summary = run_rollouts(_config(tmp_path, server.base_url), progress=False)
+    assert (summary.generated, summary.total) == (N_QUESTIONS * SAMPLES, N_QUESTIONS * SAMPLES)
+    rollouts = [r for _, r in read_rollouts(summary.output)]
+    assert sorted(_keys(summary.output)) == sorted(
+        (f"q{i}", s) for i in range(N_QUESTIONS) for s in range(SAMPLES)
+    )
+    r = rollouts[0]
+    assert r.text.startswith("<think>\nLet me think.\n</think>\n\nThe answer to")
+    assert (r.n_tokens, r.finish_reason, r.model) == (7, "stop", "teacher-a")
+    assert r.metadata["sampling"] == {"temperature": 0.6, "top_p": 0.95, "max_tokens": 32768}
+    assert f"(seed {r.metadata['seed']})" in r.text  # the seed sent is the seed recorded
+    sent = server.requests[0]
+    assert (sent["model"], sent["max_tokens"], sent["n"]) == ("served-teacher", 32768, 1)
+    # distinct seeds per sample, and the same seeds again on a fresh run
+    assert len({r.metadata["seed"] for r in rollouts}) == len(rollouts)
+    again = run_rollouts(
+        _config(tmp_path, server.base_url) | {"output": str(tmp_path / "again.jsonl")}, progress=False
+    )
+    assert {(r.question_id, r.sample_index): r.metadata["seed"] for _, r in read_rollouts(again.output)} == {
+        (r.question_id, r.sample_index): r.metadata["seed"] for r in rollouts
+    }
+
+
+def test_dropped_connection_is_retried(tmp_path: Path, loopback: Any) -> None:
+    dropped = threading.Event()
+
+    def flaky(body: dict[str, Any]) -> dict[str, Any] | None:
+        if not dropped.is_set():
+            dropped.set()
+            return None
+        return _answer(body)
+
+    server = loopback(flaky)
+    summary = run_rollouts(_config(tmp_path, server.base_url, backoff_s=0.01), progress=False)
+    assert summary.generated == N_QUESTIONS * SAMPLES
+    assert len(server.requests) == N_QUESTIONS * SAMPLES + 1
+    assert len(set(_keys(summary.output))) == N_QUESTIONS * SAMPLES
+
+
+def test_server_dies_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path: Path, loopback: Any) -> None:
+    served = 0
+    healthy = True
+    lock = threading.Lock()
+
+    def dies_after_seven(body: dict[str, Any]) -> dict[str, Any] | None:
+        nonlocal served
+        with lock:
+            if not healthy or served >= 7:
+                return None  # every connection from now on is dropped
+            served += 1
+        return _answer(body)
+
+    server = loopback(dies_after_seven)
+    config = _config(tmp_path, server.base_url, max_retries=1, backoff_s=0.01)
+    with pytest.raises(StageError, match="gave up after 2 attempts"):
+        run_rollouts(config, progress=False)
+    out = Path(config["output"])
+    first = out.read_bytes()
+    assert len(_keys(out)) == 7  # every answered request was kept
+    # a crash can also tear the last line; the resume must repair it
+    with out.open("ab") as fh:
+        fh.write(b'{"question_id": "q5", "model": "teacher-a", "sampl')
+
+    healthy, served = True, -(10**9)  # the server is back
+    summary = run_rollouts(config, progress=False)
+    assert (summary.existing, summary.generated) == (7, N_QUESTIONS * SAMPLES - 7)
+    keys = _keys(out)
+    assert len(keys) == len(set(keys)) == N_QUESTIONS * SAMPLES
+    assert out.read_bytes().startswith(first)  # nothing written before was touched
+    # a third run has nothing to do and sends nothing
+    before = len(server.requests)
+    assert run_rollouts(config, progress=False).generated == 0
+    assert len(server.requests) == before
+
+
+def test_non_retryable_status_fails_at_once(tmp_path: Path, loopback: Any) -> None:
+    server = loopback(lambda body: {"_status": 400, "error": {"message": "bad model"}})
+    with pytest.raises(StageError, match="HTTP 400"):
+        run_rollouts(_config(tmp_path, server.base_url, backoff_s=0.01), progress=False)
+    assert len(server.requests) >= 1
+    assert all(r.get("n") == 1 for r in server.requests)
