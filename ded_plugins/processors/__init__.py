@@ -14,3 +14,6 @@ def ded_register_processors(register: Register) -> None:
     from ded_plugins.processors.length import LengthFilter
 
     register("length", LengthFilter)
+    from ded_plugins.processors.llm_judge import LLMJudge
+
+    register("llm_judge", LLMJudge)

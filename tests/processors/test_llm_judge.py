@@ -1,0 +1,160 @@
+"""``llm_judge`` against a real OpenAI-compatible HTTP server on loopback."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from ded_plugins.errors import StageError
+from ded_plugins.plugins import get_registry
+from ded_plugins.processors.llm_judge import final_answer, parse_verdict
+from ded_plugins.records import Question, Rollout
+
+
+class _Judge:
+    """A loopback chat-completions server whose replies come from ``reply(prompt, n)``;
+    ``None`` drops the connection. ``n`` counts requests for the same prompt."""
+
+    def __init__(self, reply: Callable[[str, int], str | None]) -> None:
+        self.prompts: list[str] = []
+        seen: dict[str, int] = {}
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                prompt = body["messages"][0]["content"]
+                with lock:
+                    outer.prompts.append(prompt)
+                    seen[prompt] = seen.get(prompt, 0) + 1
+                    n = seen[prompt]
+                text = reply(prompt, n)
+                if text is None:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                data = json.dumps(
+                    {
+                        "choices": [
+                            {"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                        ]
+                    }
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+
+@pytest.fixture
+def judge_server() -> Iterator[Callable[[Callable[[str, int], str | None]], _Judge]]:
+    servers: list[_Judge] = []
+
+    def start(reply: Callable[[str, int], str | None]) -> _Judge:
+        servers.append(_Judge(reply))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.httpd.shutdown()
+        s.httpd.server_close()
+
+
+def _grade(prompt: str, n: int) -> str | None:
+    """Correct iff the student's final answer equals the reference; quirks keyed by the question."""
+    question = re.search(r"Question:\n(.*)\n\nReference", prompt, re.S).group(1)  # type: ignore[union-attr]
+    reference = re.search(r"Reference answer:\n(.*)\n\nStudent", prompt, re.S).group(1)  # type: ignore[union-attr]
+    answer = re.search(r"Student's final answer:\n(.*)\n\nDecide", prompt, re.S).group(1)  # type: ignore[union-attr]
+    if question == "drop-first" and n == 1:
+        return None
+    if question == "chatty" and n == 1:
+        return "I think it is right."  # no verdict line: asked again
+    if question == "never":
+        return "VERDICT: MAYBE"
+    verdict = "CORRECT" if answer.strip() == reference.strip() else "INCORRECT"
+    return f"<think>\nthe verdict is INCORRECT unless...\n</think>\nCompared.\nVERDICT: {verdict}"
+
+
+def _item(prompt: str, reference: str | None, text: str, domain: str = "science") -> tuple[Question, Rollout]:
+    q = Question(id=prompt, domain=domain, prompt=prompt, answer=reference)
+    return q, Rollout(question_id=q.id, model="t", sample_index=0, text=text)
+
+
+def test_verdicts_against_loopback_judge(judge_server: Any) -> None:
+    server = judge_server(_grade)
+    judge = get_registry().build(
+        "processor", "llm_judge", {"base_url": server.base_url, "model": "judge", "backoff_s": 0.01}
+    )
+    items = [
+        _item("ok", "Paris", "<think>\nParis? The answer is Lyon\n</think>\n\nParis"),
+        _item("bad", "Paris", "<think>\nmaybe Paris\n</think>\n\nLyon"),
+        _item("drop-first", "4", "<think>x</think>4"),
+        _item("chatty", "4", "<think>x</think>4"),
+        _item("never", "4", "<think>x</think>4"),
+        _item("unfinished", "4", "<think>\nstill thinking about 4"),
+        _item("no-reference", None, "<think>x</think>4"),
+    ]
+    verdicts = judge.process(items)
+    assert [(v.passed, v.reason) for v in verdicts] == [
+        (True, "ok"),
+        (False, "wrong"),
+        (True, "ok"),  # the dropped connection was retried
+        (True, "ok"),  # the unparsable reply was asked again
+        (False, "judge_unparsable"),
+        (False, "no_final_answer"),
+        (True, "not_applicable"),
+    ]
+    assert verdicts[3].details["attempts"] == 2
+    assert verdicts[4].details["attempts"] == 3  # 1 + parse_retries (2)
+    # the judge saw only the final answer, never the thinking
+    ok_prompt = next(p for p in server.prompts if p.startswith("You are grading") and "\nok\n" in p)
+    assert "Lyon" not in ok_prompt
+    assert "Student's final answer:\nParis\n" in ok_prompt
+    assert not any("unfinished" in p for p in server.prompts)
+
+
+def test_domains_and_dead_endpoint(judge_server: Any) -> None:
+    server = judge_server(lambda prompt, n: None)  # drops everything
+    judge = get_registry().build(
+        "processor",
+        "llm_judge",
+        {
+            "base_url": server.base_url,
+            "model": "judge",
+            "domains": ["science"],
+            "max_retries": 1,
+            "backoff_s": 0.01,
+        },
+    )
+    assert judge.process([_item("m", "4", "<think>x</think>4", domain="math")])[0].reason == "not_applicable"
+    with pytest.raises(StageError, match="gave up after 2 attempts"):
+        judge.process([_item("s", "4", "<think>x</think>4")])
+
+
+def test_parsing_is_strict() -> None:
+    assert parse_verdict("VERDICT: CORRECT") is True
+    assert parse_verdict("reasoning\n**VERDICT: INCORRECT**\n") is False
+    assert parse_verdict("VERDICT: CORRECT\nbut actually no") is None
+    assert parse_verdict("verdict: correct") is None
+    assert parse_verdict("VERDICT: CORRECT or INCORRECT") is None
+    assert parse_verdict("") is None
+    assert final_answer("<think>a</think> b </think> c") == "c"
+    assert final_answer("no tags") is None
