@@ -1,0 +1,107 @@
+"""token_entropy against a direct log-softmax computation; PCA shift on known geometry."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ded_plugins.teacher import token_entropy
+from ded_plugins.teacher.entropy import entropy_summary, scored_ids
+from ded_plugins.teacher.pca_shift import layer_features, pca_shift
+
+
+PROMPTS = ["What is 3 + 4?", "Factor x^2 - 1.", "Say hi."]
+RESPONSES = [
+    "<think>\nWe compute 3 + 4 = 7.\n</think>\n\nThe answer is \\boxed{7}.",
+    "<think>\nDifference of squares.\n</think>\n\n$(x-1)(x+1)$",
+    "hi",
+]
+
+
+def _direct(model, tokenizer, prompt: str, response: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+    import torch
+
+    text = tokenizer.apply_chat_template(
+        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+    )
+    p = tokenizer(text, add_special_tokens=False)["input_ids"]
+    r = tokenizer(response, add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        logits = model(torch.tensor([p + r])).logits[0].double()
+    logp = torch.log_softmax(logits[len(p) - 1 : len(p) + len(r) - 1], dim=-1)
+    return (-(logp.exp() * logp).sum(-1) / math.log(2)).numpy()
+
+
+def test_matches_direct_log_softmax(tiny_model: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32)
+    expected = np.concatenate([_direct(model, tok, p, r) for p, r in zip(PROMPTS, RESPONSES, strict=True)])
+    got = token_entropy(model, tok, PROMPTS, RESPONSES)
+    n_resp = sum(len(scored_ids(tok, p, r)[1]) for p, r in zip(PROMPTS, RESPONSES, strict=True))
+    assert got.shape == expected.shape == (n_resp,)
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+    assert got.max() <= math.log2(len(tok)) + 1e-4
+    # padding, batching and vocab chunking do not change a value
+    small = token_entropy(model, tok, PROMPTS, RESPONSES, max_batch_tokens=8, chunk_positions=3)
+    np.testing.assert_allclose(small, expected, atol=1e-4, rtol=0)
+    # nats are bits times ln 2
+    nats = token_entropy(model, tok, PROMPTS, RESPONSES, base=math.e)
+    np.testing.assert_allclose(nats, expected * math.log(2), atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match="2 prompts but 3 responses"):
+        token_entropy(model, tok, PROMPTS[:2], RESPONSES)
+
+
+def test_summary_statistics() -> None:
+    s = entropy_summary(np.array([0.0, 1.0, 2.0, 3.0, 4.0], dtype=np.float32))
+    assert s == {
+        "tokens": 5,
+        "mean": 2.0,
+        "std": pytest.approx(math.sqrt(2)),
+        "median": 2.0,
+        "q25": 1.0,
+        "q75": 3.0,
+    }
+    assert entropy_summary(np.zeros(0)) == {"tokens": 0}
+
+
+def test_pca_shift_geometry() -> None:
+    # variance only on axes 0 (most) and 1, uncorrelated, so PC1 = +e0 and PC2 = +e1;
+    # the features have non-zero means, which the uncentred projections keep
+    base = np.zeros((3, 8, 6), dtype=np.float32)
+    base[:, :, 0] = 10 * np.array([1, -1, 1, -1, 1, -1, 1, -1]) + 2
+    base[:, :, 1] = np.array([1, 1, -1, -1, 1, 1, -1, -1]) + np.array([[3], [4], [5]])
+    same = pca_shift(base, base.copy())
+    assert same.dis == pytest.approx(0.0, abs=1e-9)
+    np.testing.assert_allclose(same.per_layer, 0.0, atol=1e-9)
+    moved = base.copy()
+    moved[:, :, 0] += 5.0  # every text moved 5 along PC1
+    shift = pca_shift(base, moved)
+    np.testing.assert_allclose(shift.updated[:, 0], 5.0, rtol=1e-6)  # sign convention: +e0
+    np.testing.assert_allclose(shift.updated[:, 1], shift.original[:, 1], atol=1e-6)
+    np.testing.assert_allclose(shift.original[:, 1], base[:, :, 1].mean(axis=1), atol=1e-5)  # uncentred
+    np.testing.assert_allclose(shift.per_layer, 5.0, rtol=1e-6)
+    assert shift.dis == pytest.approx(5.0, rel=1e-6)
+    with pytest.raises(ValueError, match="shapes differ"):
+        pca_shift(base, moved[:2])
+
+
+def test_layer_features_shape_and_truncation(tiny_model: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32)
+    texts = ["short", "a much longer text " * 40, "medium length text here"]
+    feats = layer_features(model, tok, texts, max_length=128, batch_size=2)
+    assert feats.shape == (model.config.num_hidden_layers + 1, 3, model.config.hidden_size)
+    # one common padded width: the batch size does not change a feature
+    np.testing.assert_allclose(layer_features(model, tok, texts, batch_size=3), feats, atol=1e-5)
+    # texts beyond 128 tokens are cut: extending one changes nothing
+    longer = [texts[0], texts[1] + " tail" * 50, texts[2]]
+    np.testing.assert_allclose(layer_features(model, tok, longer, batch_size=2), feats, atol=1e-5)
