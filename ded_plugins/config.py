@@ -131,7 +131,7 @@ def load_yaml(path: str | Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     if node is None:
         return None, lines
     _collect_lines(node, (), lines)
-    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    data = yaml.load(text, Loader=_LineLoader)
     return data, lines
 
 
@@ -175,7 +175,9 @@ class _Checker:
             if key not in accepted:
                 self.add((*path, key), f"unknown key {key!r}; accepted: {', '.join(accepted)}")
 
-    def typed(self, obj: Mapping[str, Any], key: str, types: type | tuple[type, ...], path: tuple[Any, ...]) -> Any:
+    def typed(
+        self, obj: Mapping[str, Any], key: str, types: type | tuple[type, ...], path: tuple[Any, ...]
+    ) -> Any:
         value = obj.get(key)
         if value is None:
             return None
@@ -266,7 +268,9 @@ def _questions(c: _Checker, obj: Any, base: Path) -> QuestionSource | None:
     columns = c.typed(obj, "columns", dict, path) or {}
     for k, v in columns.items():
         if k not in ("id", "domain", "prompt", "answer", "tests", "metadata"):
-            c.add((*path, "columns", k), "unknown field; accepted: id, domain, prompt, answer, tests, metadata")
+            c.add(
+                (*path, "columns", k), "unknown field; accepted: id, domain, prompt, answer, tests, metadata"
+            )
         elif not isinstance(v, str):
             c.add((*path, "columns", k), f"expected a column name, found {v!r}")
     limit = c.typed(obj, "limit", int, path)

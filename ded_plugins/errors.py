@@ -104,9 +104,7 @@ class MissingDependencyError(DedError, ImportError):
         self.module = module
         self.extra = extra
         why = f" ({purpose})" if purpose else ""
-        super().__init__(
-            f"'{module}' is needed{why} but not installed: pip install 'ded-plugins[{extra}]'"
-        )
+        super().__init__(f"'{module}' is needed{why} but not installed: pip install 'ded-plugins[{extra}]'")
 
 
 class StageError(DedError, RuntimeError):

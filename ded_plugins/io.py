@@ -130,9 +130,13 @@ def read_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"malformed JSON: {exc.msg} at column {exc.colno}", path=str(p), line=lineno) from None
+                raise InputError(
+                    f"malformed JSON: {exc.msg} at column {exc.colno}", path=str(p), line=lineno
+                ) from None
             if not isinstance(obj, dict):
-                raise InputError(f"expected a JSON object, found {type(obj).__name__}", path=str(p), line=lineno)
+                raise InputError(
+                    f"expected a JSON object, found {type(obj).__name__}", path=str(p), line=lineno
+                )
             seen = True
             yield lineno, obj
     if not seen and not allow_empty:
@@ -165,7 +169,12 @@ class _Row:
 
 def _names(types: type | tuple[type, ...]) -> str:
     ts = types if isinstance(types, tuple) else (types,)
-    return " or ".join({"str": "string", "int": "integer", "float": "number", "dict": "object", "list": "array"}.get(t.__name__, t.__name__) for t in ts)
+    return " or ".join(
+        {"str": "string", "int": "integer", "float": "number", "dict": "object", "list": "array"}.get(
+            t.__name__, t.__name__
+        )
+        for t in ts
+    )
 
 
 def _short(value: Any) -> str:
@@ -186,7 +195,12 @@ def question_from_dict(
         obj = {**obj, **{ours: obj[theirs] for ours, theirs in columns.items() if theirs in obj}}
         for ours, theirs in columns.items():
             if theirs not in obj and ours in ("id", "prompt"):
-                raise InputError(f"column {theirs!r} (mapped to {ours!r}) not found; row has {sorted(obj)}", path=path, line=line, field=theirs)
+                raise InputError(
+                    f"column {theirs!r} (mapped to {ours!r}) not found; row has {sorted(obj)}",
+                    path=path,
+                    line=line,
+                    field=theirs,
+                )
     row = _Row(obj, path, line)
     qid = row.get("id", (str, int), required=True)
     domain = row.get("domain", str, required=default_domain is None, default=default_domain)
@@ -232,7 +246,11 @@ def _tests_from_dict(obj: Mapping[str, Any], row: _Row) -> CodeTests:
     timeout = sub.get("timeout_s", (int, float), required=False, default=6.0)
     checker = sub.get("checker", str, required=False)
     return CodeTests(
-        inputs=tuple(inputs), outputs=tuple(outputs), fn_name=fn_name or None, timeout_s=float(timeout), checker=checker
+        inputs=tuple(inputs),
+        outputs=tuple(outputs),
+        fn_name=fn_name or None,
+        timeout_s=float(timeout),
+        checker=checker,
     )
 
 
@@ -288,7 +306,12 @@ def read_questions(
     for lineno, obj in rows:
         q = question_from_dict(obj, path=p, line=lineno, columns=columns, default_domain=default_domain)
         if q.id in out:
-            raise InputError(f"duplicate question id {q.id!r} (first at line {first_line[q.id]})", path=p, line=lineno, field="id")
+            raise InputError(
+                f"duplicate question id {q.id!r} (first at line {first_line[q.id]})",
+                path=p,
+                line=lineno,
+                field="id",
+            )
         out[q.id] = q
         first_line[q.id] = lineno
         if limit is not None and len(out) >= limit:
@@ -303,8 +326,7 @@ def _read_parquet(path: str) -> Iterator[tuple[int | None, Mapping[str, Any]]]:
     if not Path(path).is_file():
         raise InputError("file not found", path=path)
     table = pq.read_table(path)
-    for i, row in enumerate(table.to_pylist(), start=1):
-        yield i, row
+    yield from enumerate(table.to_pylist(), start=1)
 
 
 def _read_hf(name: str, split: str) -> Iterator[tuple[int | None, Mapping[str, Any]]]:
@@ -321,8 +343,7 @@ def _read_hf(name: str, split: str) -> Iterator[tuple[int | None, Mapping[str, A
             ds = datasets.load_dataset(name, split=split)
     except Exception as exc:
         raise InputError(f"could not load Hugging Face dataset (split {split!r}): {exc}", path=name) from exc
-    for i, row in enumerate(ds, start=1):
-        yield i, row
+    yield from enumerate(ds, start=1)
 
 
 def rollout_from_dict(obj: Mapping[str, Any], *, path: str = "<input>", line: int | None = None) -> Rollout:
@@ -343,7 +364,9 @@ def rollout_from_dict(obj: Mapping[str, Any], *, path: str = "<input>", line: in
     for stage, v in verdicts_obj.items():
         if not isinstance(v, dict) or not isinstance(v.get("passed"), bool):
             raise row.error(f"verdicts.{stage}", "expected an object with a boolean 'passed'")
-        verdicts[stage] = Verdict(passed=v["passed"], reason=str(v.get("reason", "ok")), details=v.get("details") or {})
+        verdicts[stage] = Verdict(
+            passed=v["passed"], reason=str(v.get("reason", "ok")), details=v.get("details") or {}
+        )
     return Rollout(
         question_id=str(row.get("question_id", (str, int), required=True)),
         model=row.get("model", str, required=True),
@@ -374,7 +397,11 @@ def rollout_to_dict(r: Rollout, rejection: Rejection | None = None) -> dict[str,
         out["metadata"] = dict(r.metadata)
     if r.verdicts:
         out["verdicts"] = {
-            stage: {"passed": v.passed, "reason": v.reason, **({"details": dict(v.details)} if v.details else {})}
+            stage: {
+                "passed": v.passed,
+                "reason": v.reason,
+                **({"details": dict(v.details)} if v.details else {}),
+            }
             for stage, v in r.verdicts.items()
         }
     if rejection is not None:

@@ -95,6 +95,7 @@ def run_curation(
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     with _run_lock(run_dir):
+        first_rerun: int | None
         if from_stage is not None:
             first_rerun = _stage_index(stages, exporters, from_stage)
         else:
@@ -117,7 +118,9 @@ def run_curation(
                             "output for this config and input; run with --resume instead"
                         )
                     first_rerun = stage.index if first_rerun is None else first_rerun
-                    stats = _run_stage(stage, source, questions, config, registry, stages, fingerprint, progress)
+                    stats = _run_stage(
+                        stage, source, questions, config, registry, stages, fingerprint, progress
+                    )
                     if pm is not None:
                         pm.hook.ded_stage_finished(stage=stage.dirname, stats=stats)
                 else:
@@ -146,7 +149,9 @@ def run_curation(
 def _build_components(config: CurationConfig, registry: Registry) -> tuple[list[_Stage], list[_Stage]]:
     problems: list[str] = []
     built: list[tuple[StageSpec, Component, Mapping[str, Any]]] = []
-    for spec, kinds in [(s, STAGE_KINDS) for s in config.stages] + [(s, frozenset({"exporter"})) for s in config.export]:
+    for spec, kinds in [(s, STAGE_KINDS) for s in config.stages] + [
+        (s, frozenset({"exporter"})) for s in config.export
+    ]:
         try:
             component = registry.get(kinds, spec.name, where=spec.where)
         except ConfigError as exc:
@@ -185,7 +190,8 @@ def _check_rollouts(paths: Sequence[Path], questions: Mapping[str, Question]) ->
             if r.id in seen:
                 first = seen[r.id]
                 raise InputError(
-                    f"duplicate rollout {r.id!r} (question, model, sample_index); first at {first[0]}:{first[1]}",
+                    f"duplicate rollout {r.id!r} (question, model, sample_index); "
+                    f"first at {first[0]}:{first[1]}",
                     path=str(path),
                     line=lineno,
                     field="sample_index",
@@ -236,7 +242,9 @@ def _input_fingerprint(config: CurationConfig) -> str:
 
 
 def _chain(previous: str, spec: StageSpec) -> str:
-    payload = canonical_json({"previous": previous, "name": spec.name, "params": spec.params, "version": _version()})
+    payload = canonical_json(
+        {"previous": previous, "name": spec.name, "params": spec.params, "version": _version()}
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -321,7 +329,14 @@ def _run_stage(
     partial.mkdir(parents=True, exist_ok=True)
     (partial / "fingerprint").write_text(fingerprint)
     started = time.perf_counter()
-    bar = tqdm(total=source.total, desc=stage.dirname, unit="rollout", disable=not progress, file=sys.stderr, leave=False)
+    bar = tqdm(
+        total=source.total,
+        desc=stage.dirname,
+        unit="rollout",
+        disable=not progress,
+        file=sys.stderr,
+        leave=False,
+    )
     earlier = tuple(
         (s.spec.name, dict(s.spec.params))
         for s in all_stages
@@ -334,7 +349,7 @@ def _run_stage(
         seed=config.seed,
         base_dir=config.base_dir,
         run_dir=config.run_dir,
-        advance=bar.update,
+        advance=lambda n: bar.update(n) and None,
         earlier_processors=earlier,
     )
     try:
@@ -345,7 +360,9 @@ def _run_stage(
     except (ConfigError, InputError, StageError):
         raise
     except Exception as exc:
-        raise StageError(f"stage {stage.dirname} ({stage.component.kind} {stage.spec.name!r}) failed: {exc!r}") from exc
+        raise StageError(
+            f"stage {stage.dirname} ({stage.component.kind} {stage.spec.name!r}) failed: {exc!r}"
+        ) from exc
     finally:
         bar.close()
     stats = _stats(stage, kept_lines, rejected_lines, time.perf_counter() - started, fingerprint)
@@ -376,13 +393,16 @@ def _run_processor(
             verdicts = stage.instance.process([(questions[r.question_id], r) for r in chunk])
             if not isinstance(verdicts, list) or len(verdicts) != len(chunk):
                 raise StageError(
-                    f"processor {stage.spec.name!r} returned {len(verdicts) if isinstance(verdicts, list) else verdicts!r} "
+                    f"processor {stage.spec.name!r} returned "
+                    f"{len(verdicts) if isinstance(verdicts, list) else repr(verdicts)} "
                     f"verdicts for {len(chunk)} rollouts"
                 )
             rows = []
             for r, v in zip(chunk, verdicts, strict=True):
                 if not isinstance(v, Verdict):
-                    raise StageError(f"processor {stage.spec.name!r} returned {type(v).__name__}, not Verdict")
+                    raise StageError(
+                        f"processor {stage.spec.name!r} returned {type(v).__name__}, not Verdict"
+                    )
                 rows.append(_judged(stage, r, v))
             io.write_jsonl(path, rows)
         for _, row in io.read_jsonl(path):
@@ -412,14 +432,20 @@ def _run_selector(
     by_question: dict[str, list[Rollout]] = defaultdict(list)
     for _, r in source.iter():
         by_question[r.question_id].append(r)
-    groups = [QuestionGroup(question=questions[qid], rollouts=tuple(by_question[qid])) for qid in questions if qid in by_question]
+    groups = [
+        QuestionGroup(question=questions[qid], rollouts=tuple(by_question[qid]))
+        for qid in questions
+        if qid in by_question
+    ]
     expected = {r.id for g in groups for r in g.rollouts}
     seen: set[str] = set()
     kept: list[_Line] = []
     rejected: list[_Line] = []
     for r, v in stage.instance.select(groups, context):
         if r.id not in expected:
-            raise StageError(f"selector {stage.spec.name!r} yielded rollout {r.id!r} that was not in its input")
+            raise StageError(
+                f"selector {stage.spec.name!r} yielded rollout {r.id!r} that was not in its input"
+            )
         if r.id in seen:
             raise StageError(f"selector {stage.spec.name!r} yielded rollout {r.id!r} twice")
         seen.add(r.id)
@@ -427,7 +453,8 @@ def _run_selector(
     missing = expected - seen
     if missing:
         raise StageError(
-            f"selector {stage.spec.name!r} dropped {len(missing)} rollouts without a verdict, e.g. {sorted(missing)[0]!r}"
+            f"selector {stage.spec.name!r} dropped {len(missing)} rollouts without a verdict, "
+            f"e.g. {sorted(missing)[0]!r}"
         )
     return kept, rejected
 
@@ -438,7 +465,9 @@ def _write_lines(path: Path, lines: Iterable[str]) -> None:
             fh.write(line)
 
 
-def _stats(stage: _Stage, kept: Sequence[_Line], rejected: Sequence[_Line], seconds: float, fingerprint: str) -> dict[str, Any]:
+def _stats(
+    stage: _Stage, kept: Sequence[_Line], rejected: Sequence[_Line], seconds: float, fingerprint: str
+) -> dict[str, Any]:
     dropped = Counter(f["reason"] for _, f in rejected)
     by_model: dict[str, dict[str, int]] = defaultdict(lambda: {"input": 0, "kept": 0})
     for _, f in kept:
@@ -514,7 +543,9 @@ def format_stage_table(stats: Sequence[Mapping[str, Any]]) -> str:
     for s in stats:
         if s.get("kind") == "exporter":
             continue
-        reasons = ", ".join(f"{k}={v}" for k, v in sorted(s["dropped"].items(), key=lambda kv: (-kv[1], kv[0])))
+        reasons = ", ".join(
+            f"{k}={v}" for k, v in sorted(s["dropped"].items(), key=lambda kv: (-kv[1], kv[0]))
+        )
         rows.append(
             (
                 s["stage"],
@@ -529,7 +560,9 @@ def format_stage_table(stats: Sequence[Mapping[str, Any]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
     lines = []
     for n, r in enumerate(rows):
-        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r[:-1], widths, strict=True))]
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r[:-1], widths, strict=True))
+        ]
         lines.append("  ".join(cells) + "  " + r[-1])
         if n == 0:
             lines.append("-" * (sum(widths) + 2 * len(widths) + len(header[-1])))

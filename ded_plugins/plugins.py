@@ -47,7 +47,9 @@ def get_plugin_manager(*, load_entrypoints: bool = True) -> pluggy.PluginManager
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         except Exception as exc:  # a broken third-party plugin must say which one it is
-            raise PluginError(f"loading plugins of entry-point group {ENTRY_POINT_GROUP!r} failed: {exc}") from exc
+            raise PluginError(
+                f"loading plugins of entry-point group {ENTRY_POINT_GROUP!r} failed: {exc}"
+            ) from exc
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:

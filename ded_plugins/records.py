@@ -25,7 +25,6 @@ Domain = str  # "math", "code", "science", ... free text, compared as is
 Role = Literal["teacher", "student"]
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CodeTests:
     """Tests of a programming question, in LiveCodeBench's encoding.

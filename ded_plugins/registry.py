@@ -60,9 +60,7 @@ class Register:
         self._kind = kind
         self._plugin = plugin
 
-    def __call__(
-        self, name: str, factory: Callable[..., Any], *, description: str | None = None
-    ) -> None:
+    def __call__(self, name: str, factory: Callable[..., Any], *, description: str | None = None) -> None:
         """Register ``factory`` under ``name``; ``description`` defaults to its docstring's first line."""
         self._registry.add(self._kind, name, factory, plugin=self._plugin, description=description)
 
@@ -98,8 +96,7 @@ class Registry:
             clash = self._items[other].get(name)
         if clash is not None:
             raise PluginError(
-                f"plugin {plugin!r} registers {kind} {name!r}, "
-                f"already registered by plugin {clash.plugin!r}"
+                f"plugin {plugin!r} registers {kind} {name!r}, already registered by plugin {clash.plugin!r}"
             )
         if description is None:
             doc = inspect.getdoc(factory) or ""
@@ -143,9 +140,7 @@ class Registry:
         for pname, p in accepted.items():
             if pname not in params:
                 if p.default is inspect.Parameter.empty:
-                    problems.append(
-                        f"{where}: {component.kind} {component.name!r} needs parameter {pname!r}"
-                    )
+                    problems.append(f"{where}: {component.kind} {component.name!r} needs parameter {pname!r}")
                 continue
             ann = hints.get(pname)
             if ann is not None and not _matches(params[pname], ann):
@@ -172,7 +167,7 @@ class Registry:
 
 
 def _hints(factory: Callable[..., Any]) -> dict[str, Any]:
-    target = factory.__init__ if inspect.isclass(factory) else factory  # type: ignore[misc]
+    target = factory.__init__ if inspect.isclass(factory) else factory
     try:
         return typing.get_type_hints(target)
     except Exception:  # unresolved forward references: fall back to no type checking

@@ -11,7 +11,9 @@ from ded_plugins.pipeline import format_stage_table, run_curation
 @click.command()
 @click.argument("config_path", metavar="CONFIG.yaml", type=click.Path(dir_okay=False))
 @click.option("--resume", is_flag=True, help="Reuse finished stages (and finished chunks of a crashed one).")
-@click.option("--from-stage", "from_stage", metavar="NAME", help="Reuse the stages before NAME, re-run NAME and after.")
+@click.option(
+    "--from-stage", "from_stage", metavar="NAME", help="Reuse the stages before NAME, re-run NAME and after."
+)
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def curate(config_path: str, resume: bool, from_stage: str | None, no_progress: bool) -> None:
     """Run a curation config: verify, filter, compress, diversify, export.

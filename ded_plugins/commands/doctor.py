@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import platform
 import shutil
@@ -24,7 +25,18 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 }
 
 #: distributions whose versions matter for reproducing a run
-VERSIONS = ("ded-plugins", "llamafactory", "lm-eval", "torch", "transformers", "datasets", "vllm", "ray", "rapidfuzz", "sympy")
+VERSIONS = (
+    "ded-plugins",
+    "llamafactory",
+    "lm-eval",
+    "torch",
+    "transformers",
+    "datasets",
+    "vllm",
+    "ray",
+    "rapidfuzz",
+    "sympy",
+)
 
 
 def _version(dist: str) -> str | None:

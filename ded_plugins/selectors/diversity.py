@@ -8,13 +8,15 @@ text, half the matrix, on all cores); nothing approximate can change the choice.
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import cdist
 
 from ded_plugins._optional import require
 from ded_plugins.protocols import StageContext
@@ -24,21 +26,64 @@ from ded_plugins.records import QuestionGroup, Rollout, Verdict
 __all__ = ["Diversity", "distance_matrix", "select_diverse", "select_from_matrix"]
 
 
-def distance_matrix(items: Sequence[Sequence[Any]], *, workers: int = -1) -> np.ndarray:
+def distance_matrix(items: Sequence[Sequence[Any]], *, workers: int = 0) -> np.ndarray:
     """Normalised Levenshtein distances ``d(a, b) = lev(a, b) / max(len a, len b)``, 0 for two empties.
 
-    ``items`` are strings or sequences of hashable tokens (e.g. token ids).
+    ``items`` are strings or sequences of hashable tokens (e.g. token ids). Each pair
+    ``i < j`` is computed once; large inputs are split into cost-balanced shares computed in
+    ``workers`` processes (default: one per core), since rapidfuzz holds the GIL.
     """
     n = len(items)
-    if n == 0:
-        return np.zeros((0, 0))
-    # the same list object for queries and choices lets rapidfuzz compute one triangle only
-    raw = cdist(items, items, scorer=Levenshtein.distance, workers=workers, dtype=np.int64)
-    lengths = np.array([len(x) for x in items], dtype=np.int64)
-    longest = np.maximum(lengths[:, None], lengths[None, :])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dist = np.where(longest > 0, raw / np.where(longest > 0, longest, 1), 0.0)
+    dist = np.zeros((n, n))
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    if not pairs:
+        return dist
+    costs = [len(items[i]) * len(items[j]) for i, j in pairs]
+    nproc = workers if workers > 0 else (os.cpu_count() or 1)
+    if nproc > 1 and sum(costs) >= _PARALLEL_MIN_COST:
+        shares = _balanced(pairs, costs, nproc)
+        pool = _pool(nproc)
+        raw = [d for share in pool.map(_pair_distances, [items] * len(shares), shares) for d in share]
+        pairs = [p for share in shares for p in share]
+    else:
+        raw = _pair_distances(items, pairs)
+    for (i, j), d in zip(pairs, raw, strict=True):
+        longest = max(len(items[i]), len(items[j]))
+        dist[i, j] = dist[j, i] = d / longest if longest else 0.0
     return dist
+
+
+#: below this many character-pair cells a process round trip costs more than it saves
+_PARALLEL_MIN_COST = 20_000_000
+_POOL: ProcessPoolExecutor | None = None
+_POOL_SIZE = 0
+
+
+def _pair_distances(items: Sequence[Sequence[Any]], pairs: Sequence[tuple[int, int]]) -> list[int]:
+    return [int(Levenshtein.distance(items[i], items[j])) for i, j in pairs]
+
+
+def _balanced(pairs: list[tuple[int, int]], costs: list[int], n: int) -> list[list[tuple[int, int]]]:
+    """Split ``pairs`` into ``n`` shares of nearly equal total cost (largest first, to the lightest)."""
+    shares: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for idx in sorted(range(len(pairs)), key=lambda k: -costs[k]):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(pairs[idx])
+        loads[lightest] += costs[idx]
+    return [s for s in shares if s]
+
+
+def _pool(size: int) -> ProcessPoolExecutor:
+    """One pool per process, reused across questions; forkserver keeps the parent's threads out."""
+    global _POOL, _POOL_SIZE
+    if _POOL is None or size != _POOL_SIZE:
+        if _POOL is not None:
+            _POOL.shutdown()
+        _POOL = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("forkserver"))
+        _POOL_SIZE = size
+        atexit.register(_POOL.shutdown)
+    return _POOL
 
 
 def select_from_matrix(dist: np.ndarray, k: int) -> list[int]:
@@ -125,7 +170,9 @@ class Diversity:
         ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
         return ids
 
-    def select(self, groups: Iterable[QuestionGroup], context: StageContext) -> Iterator[tuple[Rollout, Verdict]]:
+    def select(
+        self, groups: Iterable[QuestionGroup], context: StageContext
+    ) -> Iterator[tuple[Rollout, Verdict]]:
         """Stream question by question; memory stays that of one question."""
         for group in groups:
             views = [self._view(r.text) for r in group.rollouts]

@@ -35,7 +35,9 @@ class _LengthPick:
             raise ValueError(f"rollout {missing.id!r} has no n_tokens; use by: chars or auto")
         return "tokens" if self.by == "tokens" or (self.by == "auto" and has_tokens) else "chars"
 
-    def select(self, groups: Iterable[QuestionGroup], context: StageContext) -> Iterator[tuple[Rollout, Verdict]]:
+    def select(
+        self, groups: Iterable[QuestionGroup], context: StageContext
+    ) -> Iterator[tuple[Rollout, Verdict]]:
         """Rank each question's rollouts by length and keep the first k."""
         reason = "not_longest" if self.longest else "not_shortest"
         sign = -1 if self.longest else 1

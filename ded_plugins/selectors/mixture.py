@@ -36,13 +36,17 @@ class Mixture:
             raise ValueError("quotas must name at least one domain")
         for domain, quota in quotas.items():
             if not isinstance(quota, int) or isinstance(quota, bool) or quota < 0:
-                raise ValueError(f"quota for domain {domain!r} must be a non-negative integer, found {quota!r}")
+                raise ValueError(
+                    f"quota for domain {domain!r} must be a non-negative integer, found {quota!r}"
+                )
         self.quotas = dict(quotas)
         self.unit = unit
         self.others = others
         self.seed = seed
 
-    def select(self, groups: Iterable[QuestionGroup], context: StageContext) -> Iterator[tuple[Rollout, Verdict]]:
+    def select(
+        self, groups: Iterable[QuestionGroup], context: StageContext
+    ) -> Iterator[tuple[Rollout, Verdict]]:
         """Choose groups per domain, then report every rollout in input order."""
         group_list = list(groups)
         by_domain: dict[str, list[int]] = defaultdict(list)

@@ -78,17 +78,31 @@ class PassRate:
                         field="question_id",
                     )
                 if r.id in seen:
-                    raise InputError(f"duplicate student rollout {r.id!r}", path=str(path), line=lineno, field="sample_index")
+                    raise InputError(
+                        f"duplicate student rollout {r.id!r}",
+                        path=str(path),
+                        line=lineno,
+                        field="sample_index",
+                    )
                 seen.add(r.id)
                 if r.question_id in wanted:
                     out[r.question_id].append(r)
         return out
 
-    def _pass_rates(self, context: StageContext, groups: Sequence[QuestionGroup]) -> dict[str, tuple[int, int]]:
+    def _pass_rates(
+        self, context: StageContext, groups: Sequence[QuestionGroup]
+    ) -> dict[str, tuple[int, int]]:
         wanted = {g.question.id for g in groups}
         samples = self._student_rollouts(context, wanted)
-        graders = [context.registry.build("processor", name, params, where=f"{context.stage}.graders") for name, params in self._grader_specs(context)]
-        items: list[tuple[Question, Rollout]] = [(context.questions[qid], r) for qid in sorted(samples, key=list(context.questions).index) for r in samples[qid]]
+        graders = [
+            context.registry.build("processor", name, params, where=f"{context.stage}.graders")
+            for name, params in self._grader_specs(context)
+        ]
+        items: list[tuple[Question, Rollout]] = [
+            (context.questions[qid], r)
+            for qid in sorted(samples, key=list(context.questions).index)
+            for r in samples[qid]
+        ]
         passed: dict[str, int] = defaultdict(int)
         try:
             for start in range(0, len(items), _GRADE_CHUNK):
@@ -106,13 +120,15 @@ class PassRate:
                     close()
         return {qid: (passed[qid], len(samples[qid])) for qid in samples}
 
-    def select(self, groups: Iterable[QuestionGroup], context: StageContext) -> Iterator[tuple[Rollout, Verdict]]:
+    def select(
+        self, groups: Iterable[QuestionGroup], context: StageContext
+    ) -> Iterator[tuple[Rollout, Verdict]]:
         """Grade the student's samples, then keep or drop each question's rollouts together."""
         group_list = list(groups)
         rates = self._pass_rates(context, group_list)
         for group in group_list:
             n_pass, n = rates.get(group.question.id, (0, 0))
-            details = {"student_passed": n_pass, "student_samples": n}
+            details: dict[str, float] = {"student_passed": n_pass, "student_samples": n}
             if n < self.min_samples:
                 if self.missing == "error":
                     raise InputError(
@@ -120,11 +136,19 @@ class PassRate:
                         f"{self.min_samples} (set missing: keep or drop to allow this)",
                         path=", ".join(self.paths),
                     )
-                verdict = Verdict(passed=self.missing == "keep", reason="ok" if self.missing == "keep" else "no_student_samples", details=details)
+                verdict = Verdict(
+                    passed=self.missing == "keep",
+                    reason="ok" if self.missing == "keep" else "no_student_samples",
+                    details=details,
+                )
             else:
                 rate = n_pass / n
                 details["student_pass_rate"] = round(rate, 6)
-                verdict = Verdict(passed=True, details=details) if rate <= self.threshold else Verdict(passed=False, reason="too_easy", details=details)
+                verdict = (
+                    Verdict(passed=True, details=details)
+                    if rate <= self.threshold
+                    else Verdict(passed=False, reason="too_easy", details=details)
+                )
             for r in group.rollouts:
                 yield r, verdict
             context.advance(len(group.rollouts))
