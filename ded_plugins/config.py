@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ded_plugins.errors import ConfigError
+from ded_plugins.registry import STAGE_KINDS, Registry
 
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "QuestionSource",
     "StageSpec",
     "canonical_json",
+    "check_components",
     "load_curation_config",
     "load_yaml",
 ]
@@ -192,10 +194,33 @@ class _Checker:
         return value
 
 
+def check_components(
+    stages: Sequence[StageSpec], export: Sequence[StageSpec], registry: Registry
+) -> list[str]:
+    """Every problem with the named components and their parameters, as messages."""
+    problems: list[str] = []
+    for specs, kinds in ((stages, STAGE_KINDS), (export, frozenset({"exporter"}))):
+        for spec in specs:
+            try:
+                component = registry.get(kinds, spec.name, where=spec.where)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            problems.extend(registry.check_params(component, spec.params, where=spec.where))
+    return problems
+
+
 def load_curation_config(
-    source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None
+    source: str | Path | Mapping[str, Any],
+    *,
+    base_dir: str | Path | None = None,
+    registry: Registry | None = None,
 ) -> CurationConfig:
-    """Load and check a curation config; raises :class:`ConfigError` listing every problem."""
+    """Load and check a curation config; raises :class:`ConfigError` listing every problem.
+
+    With ``registry``, the named components and their parameters are checked too, so one
+    error lists everything that is wrong.
+    """
     if isinstance(source, Mapping):
         data: Any = source
         lines: dict[tuple[Any, ...], int] = {}
@@ -223,6 +248,8 @@ def load_curation_config(
     export = _specs(c, data.get("export"), "export", required=False)
     if not stages and not export and "stages" in data:
         c.add(("stages",), "no stages and no exporters: nothing to do")
+    if registry is not None:
+        c.problems.extend(check_components(stages, export, registry))
     if c.problems:
         raise ConfigError(c.problems)
     assert run is not None and questions is not None

@@ -21,7 +21,7 @@ import shutil
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -31,7 +31,7 @@ import pluggy
 from tqdm import tqdm
 
 from ded_plugins import io
-from ded_plugins.config import CurationConfig, StageSpec, canonical_json
+from ded_plugins.config import CurationConfig, StageSpec, canonical_json, check_components
 from ded_plugins.errors import ConfigError, InputError, StageError
 from ded_plugins.plugins import get_plugin_manager, get_registry
 from ded_plugins.protocols import StageContext
@@ -147,21 +147,11 @@ def run_curation(
 
 
 def _build_components(config: CurationConfig, registry: Registry) -> tuple[list[_Stage], list[_Stage]]:
-    problems: list[str] = []
-    built: list[tuple[StageSpec, Component, Mapping[str, Any]]] = []
-    for spec, kinds in [(s, STAGE_KINDS) for s in config.stages] + [
-        (s, frozenset({"exporter"})) for s in config.export
-    ]:
-        try:
-            component = registry.get(kinds, spec.name, where=spec.where)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-            continue
-        errs = registry.check_params(component, spec.params, where=f"{spec.where}")
-        problems.extend(errs)
-        built.append((spec, component, spec.params))
+    problems = check_components(config.stages, config.export, registry)
     if problems:
         raise ConfigError(problems)
+    built = [(spec, registry.get(STAGE_KINDS, spec.name), spec.params) for spec in config.stages]
+    built += [(spec, registry.get("exporter", spec.name), spec.params) for spec in config.export]
     out: list[_Stage] = []
     for i, (spec, component, params) in enumerate(built, start=1):
         try:
@@ -349,7 +339,7 @@ def _run_stage(
         seed=config.seed,
         base_dir=config.base_dir,
         run_dir=config.run_dir,
-        advance=lambda n: bar.update(n) and None,
+        advance=_advancer(bar),
         earlier_processors=earlier,
     )
     try:
@@ -376,6 +366,13 @@ def _run_stage(
         shutil.rmtree(final)
     partial.rename(final)
     return stats
+
+
+def _advancer(bar: Any) -> Callable[[int], None]:
+    def advance(n: int) -> None:
+        bar.update(n)
+
+    return advance
 
 
 _Line = tuple[str, dict[str, Any]]  # (JSONL text, the minimal facts stats need)

@@ -6,6 +6,7 @@ import click
 
 from ded_plugins.config import load_curation_config
 from ded_plugins.pipeline import format_stage_table, run_curation
+from ded_plugins.plugins import get_plugin_manager, get_registry
 
 
 @click.command()
@@ -20,8 +21,12 @@ def curate(config_path: str, resume: bool, from_stage: str | None, no_progress: 
 
     Outputs land in <output_dir>/<run>/<NN>_<stage>/{kept,rejected}.jsonl with stats.json.
     """
-    config = load_curation_config(config_path)
-    result = run_curation(config, resume=resume, from_stage=from_stage, progress=not no_progress)
+    pm = get_plugin_manager()
+    registry = get_registry(pm)
+    config = load_curation_config(config_path, registry=registry)
+    result = run_curation(
+        config, resume=resume, from_stage=from_stage, registry=registry, pm=pm, progress=not no_progress
+    )
     click.echo(format_stage_table(result.stages))
     for name, summary in result.exports.items():
         where = summary.get("file") or summary.get("dataset_dir") or ""
