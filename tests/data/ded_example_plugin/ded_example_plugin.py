@@ -15,7 +15,9 @@ class Keyword:
 
     def process(self, items):
         return [
-            Verdict(passed=False, reason="has_keyword") if self.word in r.text.lower() else Verdict(passed=True)
+            Verdict(passed=False, reason="has_keyword")
+            if self.word in r.text.lower()
+            else Verdict(passed=True)
             for _, r in items
         ]
 
