@@ -1,0 +1,300 @@
+"""LiveCodeBench test semantics, as they run inside the forked child.
+
+This module runs inside the sandbox, so it uses the standard library only. It never
+sees an expected output: it compiles the program the way the official grader does,
+runs one test at a time when told to, and reports what the program produced as plain
+data (see :func:`encode`). The comparison happens outside, in
+:mod:`ded_plugins.sandbox.compare`.
+
+Behaviour written from the documented semantics of the official grader
+(``reference/sandbox_lcb.md`` §1.2-1.5), grader versions ``lcb2501`` and ``lcb2505``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import json
+import math
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+
+#: the fixed prefix the official grader prepends to every program
+PREFIX_MODULES = [
+    "string",
+    "re",
+    "datetime",
+    "collections",
+    "heapq",
+    "bisect",
+    "copy",
+    "math",
+    "random",
+    "statistics",
+    "itertools",
+    "functools",
+    "operator",
+    "io",
+    "sys",
+    "json",
+    "builtins",
+    "typing",
+]
+PREFIX = (
+    "".join(f"from {m} import *\n" for m in PREFIX_MODULES)
+    + "".join(f"import {m}\n" for m in PREFIX_MODULES if m not in ("builtins", "typing"))
+    + "sys.setrecursionlimit(50000)\n"
+)
+#: functions the official ``reliability_guard`` replaces by ``None`` (observable: calling them is an RE)
+_NULLED_OS = [
+    "kill",
+    "system",
+    "putenv",
+    "remove",
+    "removedirs",
+    "rmdir",
+    "fchdir",
+    "setuid",
+    "fork",
+    "forkpty",
+    "killpg",
+    "rename",
+    "renames",
+    "truncate",
+    "replace",
+    "unlink",
+    "fchmod",
+    "fchown",
+    "chmod",
+    "chown",
+    "chroot",
+    "lchflags",
+    "lchmod",
+    "lchown",
+    "getcwd",
+    "chdir",
+]
+_POISONED_MODULES = ("ipdb", "joblib", "resource", "psutil", "tkinter")
+MAX_DEPTH = 64
+
+
+def clean_if_name(code: str) -> str:
+    """Replace a *last* top-level ``if __name__ == '__main__':`` by its body."""
+    try:
+        tree = ast.parse(code)
+        last = tree.body[-1]
+        if isinstance(last, ast.If) and ast.unparse(last.test).strip() == "__name__ == '__main__'":
+            return _unparse(tree.body[:-1]) + "\n" + _unparse(last.body)
+    except Exception:
+        pass
+    return code
+
+
+def _unparse(statements: list[ast.stmt]) -> str:
+    return ast.unparse(ast.Module(body=statements, type_ignores=[]))
+
+
+def make_function(code: str) -> str:
+    """Keep top-level imports at module level; every other statement becomes ``wrapped_function``'s body."""
+    try:
+        tree = ast.parse(code)
+        imports = [s for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)]
+        others = [s for s in tree.body if not isinstance(s, ast.Import | ast.ImportFrom)]
+        func = ast.FunctionDef(
+            name="wrapped_function",
+            args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+            body=others,
+            decorator_list=[],
+            lineno=-1,
+        )
+        return PREFIX + "\n" + _unparse(list(imports)) + "\n" + ast.unparse(func)
+    except Exception:
+        return code
+
+
+def reliability_guard() -> None:
+    """What the official guard does that a program can observe (it is not our isolation)."""
+    import os
+    import shutil
+    import subprocess
+
+    builtins.quit = None  # type: ignore[assignment]
+    builtins.help = None  # type: ignore[assignment]
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for name in _NULLED_OS:
+        if hasattr(os, name):
+            setattr(os, name, None)
+    shutil.rmtree = shutil.move = shutil.chown = None  # type: ignore[assignment]
+    subprocess.Popen = None  # type: ignore[assignment,misc]
+    for name in _POISONED_MODULES:
+        sys.modules[name] = None  # type: ignore[assignment]
+
+
+class _MockBuffer:
+    def __init__(self, data: str) -> None:
+        self._data = data.encode("utf-8")
+
+    def read(self, *args: Any) -> bytes:
+        return self._data
+
+    def readline(self, *args: Any) -> bytes:  # replays the first line, as upstream does
+        return self._data.split(b"\n")[0] + b"\n"
+
+
+class _Stdin2505:
+    """``sys.stdin`` under lcb2505: ``read`` repeats, ``readlines`` splits, not iterable."""
+
+    def __init__(self, data: str) -> None:
+        self._data = data
+        self._sio = io.StringIO(data)
+        self.buffer = _MockBuffer(data)
+
+    def read(self, *args: Any) -> str:
+        return self._data
+
+    def readline(self, *args: Any) -> str:
+        return self._sio.readline(*args)
+
+    def readlines(self, *args: Any) -> list[str]:
+        return self._data.split("\n")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sio, name)
+
+
+def _mock_open(data: str) -> Callable[..., io.StringIO]:
+    return lambda *args, **kwargs: io.StringIO(data)
+
+
+class Program:
+    """A compiled program; ``run_test(i)`` returns plain data describing what happened."""
+
+    def __init__(self, code: str, inputs: list[str], fn_name: str | None, grader: str) -> None:
+        self.code = code
+        self.inputs = inputs
+        self.fn_name = fn_name
+        self.grader = grader
+        self.target: Callable[..., Any] | None = None
+        self.args: list[list[Any]] = []
+
+    def compile(self) -> dict[str, Any]:
+        try:
+            if self.fn_name is None:
+                source = make_function(clean_if_name(self.code))
+            else:
+                self.args = [[json.loads(line) for line in inp.split("\n")] for inp in self.inputs]
+                source = PREFIX + "\n\n" + self.code
+            module = ModuleType("tmp_sol", "")
+            exec(source, module.__dict__)
+            holder: Any = module.Solution() if "class Solution" in source else module
+            name = self.fn_name or "wrapped_function"
+            if not hasattr(holder, name):
+                return {"k": "exc", "err": f"no function {name!r}"}
+            self.target = getattr(holder, name)
+        except Exception as exc:
+            return _exception(exc)
+        return {"k": "ok"}
+
+    def run_test(self, index: int) -> dict[str, Any]:
+        assert self.target is not None
+        if self.fn_name is not None:
+            try:
+                return {"k": "ok", "v": encode(self.target(*self.args[index]))}
+            except Exception as exc:
+                return _exception(exc)
+        return self._run_stdio(self.inputs[index])
+
+    def _run_stdio(self, data: str) -> dict[str, Any]:
+        assert self.target is not None
+        real_stdin, real_stdout, real_open = sys.stdin, sys.stdout, builtins.open
+        lines = iter(data.split("\n"))
+        patched = {
+            "read": lambda *a: data,
+            "readlines": lambda *a: data.split("\n"),
+            "readline": lambda *a: next(lines),
+        }
+        captured = io.StringIO()
+        captured.close = lambda x: 1  # type: ignore[assignment,method-assign,misc]  # upstream quirk
+        try:
+            for attr, fn in patched.items():
+                setattr(real_stdin, attr, fn)
+            sys.stdin = io.StringIO(data) if self.grader == "lcb2501" else _Stdin2505(data)
+            builtins.open = _mock_open(data)  # type: ignore[assignment]
+            sys.stdout = captured
+            try:
+                self.target()
+            except SystemExit:
+                pass
+        except Exception as exc:
+            return _exception(exc)
+        finally:
+            sys.stdin, sys.stdout, builtins.open = real_stdin, real_stdout, real_open
+            for attr in patched:
+                try:
+                    delattr(real_stdin, attr)
+                except AttributeError:
+                    pass
+        return {"k": "ok", "out": captured.getvalue()}
+
+
+def run_script(code: str, argv: list[str]) -> dict[str, Any]:
+    """Run a trusted helper (a checker) as ``__main__``; report its exit status."""
+    module = ModuleType("__main__")
+    sys.argv = argv
+    try:
+        exec(code, module.__dict__)
+    except SystemExit as exc:
+        status = exc.code
+        return {"k": "exit", "code": status if isinstance(status, int) else (0 if status is None else 1)}
+    except Exception as exc:
+        return {"k": "exit", "code": 1, "err": repr(exc)[:300]}
+    return {"k": "exit", "code": 0}
+
+
+def _exception(exc: BaseException) -> dict[str, Any]:
+    text = repr(exc)
+    return {
+        "k": "exc",
+        "err": text[:300],
+        "tle": "timeoutexception" in text.lower(),
+        "mem": isinstance(exc, MemoryError),
+    }
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """Turn a program's return value into JSON-able plain data, keeping Python's types.
+
+    Only exact builtin types are kept (a subclass could carry a forged ``__eq__``);
+    anything else becomes ``{"o": type name}``, which equals nothing outside.
+    """
+    t = type(value)
+    if depth > MAX_DEPTH:
+        return {"o": "too deep"}
+    if value is None or t is bool or t is str:
+        return value
+    if t is int:
+        return value if abs(value) < 1 << 53 else {"i": hex(value)}
+    if t is float:
+        return value if math.isfinite(value) else {"f": repr(value)}
+    if t is list:
+        return [encode(v, depth + 1) for v in value]
+    if t is tuple:
+        return {"t": [encode(v, depth + 1) for v in value]}
+    if t is dict:
+        return {"d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if t is set or t is frozenset:
+        return {"s" if t is set else "fs": [encode(v, depth + 1) for v in value]}
+    if t is complex:
+        return {"c": [value.real, value.imag]}
+    if t is bytes:
+        return {"b": value.hex()}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic):
+        return encode(value.item(), depth + 1)
+    if numpy is not None and t is numpy.ndarray:
+        return {"nd": encode(value.tolist(), depth + 1), "size": int(value.size)}
+    return {"o": t.__name__}

@@ -1,0 +1,338 @@
+"""The pre-started worker: runs inside bubblewrap, forks one child per program.
+
+Started by the supervisor as ``python -I -S ded_worker.py CONFIG_JSON``; talks over its
+stdin/stdout in length-prefixed JSON frames. Per job it forks a child that applies
+rlimits and the seccomp filter and then runs the program's tests one at a time
+(:mod:`ded_child`). The worker measures each test's CPU time from ``/proc`` (the child
+cannot lie about it), kills the child at the CPU limit or the wall-clock backstop,
+forwards each test's plain-data result to the supervisor and waits for its verdict
+("go" or "stop") before letting the child run the next test. It never holds an
+expected output. Standard library only (numpy is preloaded when present).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import io
+import json
+import os
+import random
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+from typing import Any
+
+
+_HEADER = struct.Struct(">I")
+_PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
+_TICK = float(os.sysconf("SC_CLK_TCK"))
+_PRELOAD = [
+    "string",
+    "re",
+    "datetime",
+    "collections",
+    "heapq",
+    "bisect",
+    "copy",
+    "math",
+    "random",
+    "statistics",
+    "itertools",
+    "functools",
+    "operator",
+    "io",
+    "json",
+    "typing",
+    "decimal",
+    "fractions",
+    "array",
+    "threading",
+    "ast",
+    "unittest.mock",
+    "numpy",
+]
+
+
+def read_exact(fd: int, n: int) -> bytes | None:
+    parts, got = [], 0
+    while got < n:
+        chunk = os.read(fd, n - got)
+        if not chunk:
+            return None
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def read_frame(fd: int) -> Any:
+    head = read_exact(fd, _HEADER.size)
+    if head is None:
+        return None
+    body = read_exact(fd, _HEADER.unpack(head)[0])
+    return None if body is None else json.loads(body)
+
+
+def write_frame(fd: int, message: Any) -> None:
+    body = json.dumps(message).encode()
+    data = _HEADER.pack(len(body)) + body
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime of the whole thread group
+
+
+class Worker:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+        self.child_mod = importlib.import_module("ded_child")
+        self.bpf: bytes | None = None
+        self.seccomp_error = ""
+        try:
+            self.bpf = importlib.import_module("ded_seccomp").build_filter()
+        except Exception as exc:
+            self.seccomp_error = repr(exc)
+        self.workdir = config.get("workdir") or "/tmp"
+        os.makedirs(self.workdir, exist_ok=True)
+
+    # --- the forked child ------------------------------------------------------------------
+
+    def child_main(self, job: dict[str, Any], rfd: int, wfd: int) -> None:
+        code = 3
+        try:
+            zero = ctypes.c_ulong(0)
+            self.libc.prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), zero, zero, zero)
+            os.dup2(rfd, 3)
+            os.dup2(wfd, 4)
+            os.closerange(5, 65536)
+            null = os.open("/dev/null", os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.close(null)
+            sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+            sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+            sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+            os.chdir(self.workdir)
+            self._limits(job)
+            random.seed(job.get("seed", 0))
+            sys.set_int_max_str_digits(50000)
+            cap = int(job["max_output"])
+            script_args = []
+            for name, text in job.get("files", []):
+                with open(os.path.basename(name), "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                script_args.append(os.path.join(self.workdir, os.path.basename(name)))
+            program = self.child_mod.Program(job["code"], job["inputs"], job["fn_name"], job["grader"])
+            guard = self.child_mod.reliability_guard
+            read, write_result = os.read, _result_writer(cap)
+            guard()
+            if self.bpf is not None:
+                importlib.import_module("ded_seccomp").install(self.bpf)
+            if job.get("mode") == "script":
+                write_result(_safe(lambda: self.child_mod.run_script(job["code"], ["checker", *script_args])))
+                return
+            result = _safe(program.compile)
+            write_result(result)
+            if result.get("k") == "ok":
+                for index in range(len(job["inputs"])):
+                    if read(3, 1) != b"g":
+                        break
+                    write_result(_safe(lambda i=index: program.run_test(i)))
+                read(3, 1)
+            code = 0
+        finally:
+            os._exit(code)
+
+    def _limits(self, job: dict[str, Any]) -> None:
+        import resource
+
+        n = len(job["inputs"]) + 1
+        cpu = int(n * float(job["timeout_s"]) * 1.5 + 5)
+        mem = int(job["memory_mb"]) << 20
+        limits = [
+            (resource.RLIMIT_AS, mem),
+            (resource.RLIMIT_CPU, cpu),
+            (resource.RLIMIT_FSIZE, 16 << 20),
+            (resource.RLIMIT_NOFILE, 64),
+            (resource.RLIMIT_CORE, 0),
+        ]
+        if self.config.get("namespaced"):
+            limits.append((resource.RLIMIT_NPROC, 64))  # counted inside our own user namespace
+        for which, value in limits:
+            _soft, hard = resource.getrlimit(which)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            high = value + 1 if which == resource.RLIMIT_CPU else value
+            resource.setrlimit(which, (value, min(high, hard) if hard != resource.RLIM_INFINITY else high))
+
+    # --- the worker side of one job ------------------------------------------------------------
+
+    def run_job(self, job: dict[str, Any]) -> None:
+        c2w_r, c2w_w = os.pipe()
+        w2c_r, w2c_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(c2w_r)
+            os.close(w2c_w)
+            self.child_main(job, w2c_r, c2w_w)
+        os.close(c2w_w)
+        os.close(w2c_r)
+        limit = float(job["timeout_s"])
+        cap = int(job["max_output"]) + 4096
+        end: dict[str, Any] = {"t": "end"}
+        try:
+            compiled = self.wait_result(pid, c2w_r, limit, cap)
+            if compiled["r"].get("k") != "ok" or job.get("mode") == "script":
+                end["compile"] = compiled
+            else:
+                for index in range(len(job["inputs"])):
+                    self._send_child(w2c_w, b"g")
+                    outcome = self.wait_result(pid, c2w_r, limit, cap)
+                    write_frame(1, {"t": "test", "i": index, **outcome})
+                    reply = read_frame(0)
+                    if reply is None:
+                        raise SystemExit(0)
+                    if not reply.get("go") or outcome["r"].get("k") not in ("ok",):
+                        break
+        finally:
+            end["cpu"] = round(cpu_seconds(pid), 3)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(c2w_r)
+            os.close(w2c_w)
+            self._wipe()
+        write_frame(1, end)
+
+    def _send_child(self, fd: int, byte: bytes) -> None:
+        with contextlib.suppress(OSError):
+            os.write(fd, byte)
+
+    def wait_result(self, pid: int, fd: int, limit: float, cap: int) -> dict[str, Any]:
+        """Wait for one frame from the child, enforcing CPU time and the wall-clock backstop."""
+        start_wall, start_cpu = time.monotonic(), cpu_seconds(pid)
+        wall_limit = 1.5 * limit + 0.5
+        buf = bytearray()
+        need = _HEADER.size
+        while True:
+            cpu = cpu_seconds(pid) - start_cpu
+            wall = time.monotonic() - start_wall
+            if cpu > limit or wall > wall_limit:
+                os.kill(pid, signal.SIGKILL)
+                return {"r": {"k": "tle"}, "cpu": round(cpu, 3), "wall": round(wall, 3)}
+            wait = max(0.005, min(limit - cpu, wall_limit - wall))
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                continue
+            chunk = os.read(fd, max(65536, need - len(buf)))
+            if not chunk:
+                return {"r": self._death(pid), "cpu": round(cpu, 3), "wall": round(wall, 3)}
+            buf += chunk
+            if len(buf) >= _HEADER.size and need == _HEADER.size:
+                need += _HEADER.unpack(bytes(buf[: _HEADER.size]))[0]
+                if need > cap:
+                    os.kill(pid, signal.SIGKILL)
+                    return {"r": {"k": "ole"}, "cpu": round(cpu, 3), "wall": round(wall, 3)}
+            if len(buf) >= need:
+                cpu = cpu_seconds(pid) - start_cpu
+                wall = time.monotonic() - start_wall
+                try:
+                    result = json.loads(bytes(buf[_HEADER.size : need]))
+                    assert isinstance(result, dict)
+                except (ValueError, AssertionError):
+                    result = {"k": "exc", "err": "malformed result from the child"}
+                if cpu > limit:
+                    result = {"k": "tle"}
+                return {"r": result, "cpu": round(cpu, 3), "wall": round(wall, 3)}
+
+    def _death(self, pid: int) -> dict[str, Any]:
+        _, status = os.waitpid(pid, 0)
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+        if sig == signal.SIGXCPU:
+            return {"k": "tle"}
+        if sig == signal.SIGXFSZ:
+            return {"k": "ole"}
+        return {"k": "died", "signal": sig, "exit": os.WEXITSTATUS(status) if not sig else None}
+
+    def _wipe(self) -> None:
+        try:
+            entries = os.listdir(self.workdir)
+        except OSError:
+            return
+        for name in entries:
+            path = os.path.join(self.workdir, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+
+
+def _safe(fn: Any) -> dict[str, Any]:
+    try:
+        result = fn()
+        return result if isinstance(result, dict) else {"k": "exc", "err": "bad result"}
+    except MemoryError:
+        return {"k": "exc", "err": "MemoryError()", "mem": True}
+    except BaseException as exc:  # SystemExit or KeyboardInterrupt out of the program: upstream's child dies
+        return {"k": "exc", "err": repr(exc)[:300], "base": True}
+
+
+def _result_writer(cap: int) -> Any:
+    dumps, write = json.dumps, os.write
+    pack = _HEADER.pack
+
+    def send(result: dict[str, Any]) -> None:
+        try:
+            body = dumps(result).encode()
+        except Exception as exc:
+            body = dumps({"k": "exc", "err": repr(exc)[:300]}).encode()
+        if len(body) > cap:
+            body = b'{"k": "ole"}'
+        view = memoryview(pack(len(body)) + body)
+        while view:
+            view = view[write(4, view) :]
+
+    return send
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))]
+    sys.path.extend(config.get("site", []))
+    loaded = []
+    for name in _PRELOAD:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+            loaded.append(name)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    worker = Worker(config)
+    write_frame(
+        1,
+        {
+            "t": "ready",
+            "seccomp": worker.bpf is not None,
+            "error": worker.seccomp_error,
+            "numpy": "numpy" in loaded,
+        },
+    )
+    while (job := read_frame(0)) is not None:
+        worker.run_job(job)
+
+
+if __name__ == "__main__":
+    main()

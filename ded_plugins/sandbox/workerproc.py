@@ -1,0 +1,200 @@
+"""The supervisor's handle on one worker process: start, run one job, judge, replace.
+
+The expected outputs live only here. For each test the worker reports what the program
+produced; this side judges it (:mod:`ded_plugins.sandbox.compare`) and answers "go" or
+"stop", so the child never learns an expected output and stops at the first failure
+exactly as upstream does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import signal
+import struct
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ded_plugins.errors import SandboxError
+from ded_plugins.sandbox.compare import failure_status, judge_result, parse_expected
+from ded_plugins.sandbox.isolation import worker_command
+from ded_plugins.sandbox.jobs import RunRequest
+
+
+__all__ = ["WorkerDied", "WorkerProcess"]
+
+log = logging.getLogger(__name__)
+_HEADER = struct.Struct(">I")
+_MAX_FRAME = 1 << 30
+#: judge(test index, child's report) -> status; lets the caller plug in a checker program
+Judge = Callable[[int, dict[str, Any]], str]
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended or stopped answering; the job may be retried elsewhere."""
+
+
+class WorkerProcess:
+    """One pre-started worker (inside bubblewrap unless degraded)."""
+
+    def __init__(self, *, namespaced: bool, memory_mb: int, max_output: int) -> None:
+        self.namespaced = namespaced
+        self.memory_mb = memory_mb
+        self.max_output = max_output
+        self._tmp = None if namespaced else tempfile.TemporaryDirectory(prefix="ded-sandbox-")
+        argv, env = worker_command(namespaced=namespaced, workdir=self._tmp.name if self._tmp else None)
+        debug = bool(os.environ.get("DED_SANDBOX_DEBUG"))
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if debug else subprocess.DEVNULL,
+            env=env,
+            cwd=self._tmp.name if self._tmp else "/",
+            start_new_session=True,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+
+    def wait_ready(self) -> None:
+        """Wait for the worker's greeting; raise SandboxError if it cannot isolate programs."""
+        try:
+            ready = self._read(60.0)
+        except WorkerDied as exc:
+            self.close()
+            raise SandboxError(f"sandbox worker did not start: {exc}") from exc
+        if ready.get("t") != "ready":
+            self.close()
+            raise SandboxError(f"sandbox worker did not start: {ready}")
+        if not ready.get("seccomp"):
+            self.close()
+            raise SandboxError(
+                "sandbox worker could not build its seccomp filter (is Debian's libseccomp2 installed?): "
+                + str(ready.get("error", ""))
+            )
+
+    # --- framing --------------------------------------------------------------------------------
+
+    def _write(self, message: Any) -> None:
+        body = json.dumps(message).encode()
+        data = memoryview(_HEADER.pack(len(body)) + body)
+        try:
+            while data:
+                data = data[os.write(self._in, data) :]
+        except OSError as exc:
+            raise WorkerDied(f"worker stopped reading: {exc}") from exc
+
+    def _read_exact(self, n: int, deadline: float) -> bytes:
+        parts, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._out], [], [], left)[0]:
+                raise WorkerDied("worker did not answer in time")
+            chunk = os.read(self._out, min(n - got, 1 << 20))
+            if not chunk:
+                raise WorkerDied(f"worker exited ({self.proc.poll()})")
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        size = _HEADER.unpack(self._read_exact(_HEADER.size, deadline))[0]
+        if size > _MAX_FRAME:
+            raise WorkerDied("worker sent an oversized frame")
+        message = json.loads(self._read_exact(size, deadline))
+        if not isinstance(message, dict):
+            raise WorkerDied("worker sent a malformed frame")
+        return message
+
+    # --- jobs -------------------------------------------------------------------------------------
+
+    def run(
+        self, request: RunRequest, grader: str, judge: Judge | None = None
+    ) -> tuple[str, list[bool | None], str, float]:
+        """Run one program; returns (status, per_test, error message, cpu seconds)."""
+        n = len(request.inputs)
+        per_test: list[bool | None] = [None] * n
+        call_based = request.fn_name is not None
+        try:
+            expected = [parse_expected(o) if call_based else o for o in request.outputs]
+        except ValueError as exc:
+            return "runtime_error", [False] + [None] * (n - 1), f"bad expected output: {exc}", 0.0
+
+        def default_judge(index: int, report: dict[str, Any]) -> str:
+            return judge_result(report, expected[index], call_based)
+
+        judge = judge or default_judge
+        self._write(
+            {
+                "code": request.code,
+                "inputs": list(request.inputs),
+                "fn_name": request.fn_name,
+                "timeout_s": request.timeout_s,
+                "grader": grader,
+                "memory_mb": self.memory_mb,
+                "max_output": self.max_output,
+            }
+        )
+        wait = 1.5 * request.timeout_s + 30.0
+        status, error = "passed", ""
+        while True:
+            message = self._read(wait)
+            if message.get("t") == "test":
+                index, report = int(message["i"]), message.get("r", {})
+                status = judge(index, report)
+                per_test[index] = status == "passed"
+                if status != "passed":
+                    error = str(report.get("err", ""))
+                self._write({"go": status == "passed"})
+            elif message.get("t") == "end":
+                compiled = message.get("compile")
+                if compiled is not None:
+                    report = compiled.get("r", {})
+                    status, error = failure_status(report), str(report.get("err", ""))
+                    per_test = [False] + [None] * (n - 1) if n else []
+                return status, per_test, error, float(message.get("cpu", 0.0))
+            else:
+                raise WorkerDied(f"unexpected message {message.get('t')!r}")
+
+    def run_script(self, code: str, files: list[tuple[str, str]], timeout_s: float) -> tuple[int | None, str]:
+        """Run a trusted helper (a checker) as ``__main__`` with ``files`` as its arguments."""
+        self._write(
+            {
+                "mode": "script",
+                "code": code,
+                "files": [list(pair) for pair in files],
+                "inputs": [],
+                "fn_name": None,
+                "timeout_s": timeout_s,
+                "grader": "script",
+                "memory_mb": self.memory_mb,
+                "max_output": self.max_output,
+            }
+        )
+        message = self._read(1.5 * timeout_s + 30.0)
+        report = (message.get("compile") or {}).get("r", {})
+        if report.get("k") == "exit":
+            return int(report.get("code", 1)), ""
+        return None, failure_status(report) + ": " + str(report.get("err", ""))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # our own session: bwrap and everything under it
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
