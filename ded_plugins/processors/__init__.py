@@ -11,6 +11,9 @@ from ded_plugins.registry import Register
 def ded_register_processors(register: Register) -> None:
     """Register the built-in processors."""
     register("think_format", ThinkFormat)
+    from ded_plugins.processors.math_correct import MathCorrect
+
+    register("math_correct", MathCorrect)
     from ded_plugins.processors.length import LengthFilter
 
     register("length", LengthFilter)

@@ -1,0 +1,98 @@
+"""Public math grading: :func:`math_equal` for bare answers, :func:`grade_math` for responses."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from ded_plugins.grading.answer import Expr, Seq, parse_answer
+from ded_plugins.grading.compare import answers_equal, nodes_equal, values_equal
+from ded_plugins.grading.extract import THINK_CLOSE, answer_section, extract_answer
+from ded_plugins.grading.latex import ExprTooLargeError
+from ded_plugins.grading.normalize import normalize_answer
+
+
+__all__ = ["MathGrade", "grade_math", "math_equal"]
+
+log = logging.getLogger(__name__)
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_DEGREES = re.compile(r"\\circ|°|\\degree|\bdegrees?\b")
+_RENAMEABLE = set("klmnpqrstuvwxyz")
+
+
+@dataclass(frozen=True, slots=True)
+class MathGrade:
+    """The verdict on one response.
+
+    ``reason``: ``correct``, ``wrong``, ``no_answer`` (no final answer: unfinished thinking
+    or nothing extractable) or ``timeout`` (only from :func:`grade_many`).
+    ``rule`` says where the answer came from: ``boxed``, ``phrase`` or ``none``.
+    """
+
+    correct: bool
+    extracted: str | None
+    reason: str
+    rule: str = "none"
+    think_finished: bool = False
+
+
+def _bare_symbol(node: object) -> str | None:
+    while isinstance(node, Seq) and len(node.items) == 1:
+        node = node.items[0]
+    if isinstance(node, Expr) and getattr(node.value, "is_Symbol", False):
+        return str(node.value)
+    return None
+
+
+def math_equal(candidate: str, gold: str) -> bool:
+    """Is ``candidate`` (a bare answer, LaTeX or plain) equivalent to ``gold``?"""
+    cand_n, gold_n = normalize_answer(candidate), normalize_answer(gold)
+    if not cand_n or not gold_n:
+        return False
+    if _INTEGER.fullmatch(gold_n) and _INTEGER.fullmatch(cand_n):  # AIME: "025" is 25
+        return int(gold_n) == int(cand_n)
+    if cand_n == gold_n:
+        return True
+    try:
+        g, c = parse_answer(gold), parse_answer(candidate)
+    except ExprTooLargeError:
+        return False
+    except RecursionError:
+        return False
+    # renaming one free variable must not turn choice "B" into "C"
+    bare = [s for s in (_bare_symbol(g), _bare_symbol(c)) if s is not None]
+    renameable = not bare or all(s in _RENAMEABLE for s in bare)
+    equal = answers_equal(g, c) if renameable else nodes_equal(g, c)
+    if not equal and (_DEGREES.search(candidate) is None) != (_DEGREES.search(gold) is None):
+        # one side in degrees, the other in radians (with pi): compare the angle
+        deg, rad = (candidate, gold) if _DEGREES.search(candidate) else (gold, candidate)
+        if "pi" in rad or "π" in rad:
+            d, r = parse_answer(deg), parse_answer(rad)
+            if isinstance(d, Expr) and isinstance(r, Expr):
+                import sympy
+
+                equal = values_equal(d.value * sympy.pi / 180, r.value)
+    return equal
+
+
+def grade_math(response: str, gold: str, *, require_think_end: bool = False) -> MathGrade:
+    """Grade a full response against the reference answer ``gold``.
+
+    Only the text after the last ``</think>`` counts; a response that never closed its
+    thinking has no answer (see :mod:`ded_plugins.grading.extract` for the rules).
+    """
+    finished = THINK_CLOSE in response
+    section = answer_section(response, require_think_end=require_think_end)
+    if section is None:
+        return MathGrade(False, None, "no_answer", think_finished=finished)
+    answer, rule = extract_answer(section)
+    if answer is None:
+        return MathGrade(False, None, "no_answer", rule, finished)
+    try:
+        correct = math_equal(answer, gold)
+    except Exception:  # a grader bug must not sink a whole evaluation; count it as wrong
+        log.debug("grading failed for %r vs %r", answer[:80], gold[:80], exc_info=True)
+        correct = False
+    return MathGrade(correct, answer, "correct" if correct else "wrong", rule, finished)

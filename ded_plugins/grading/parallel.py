@@ -1,0 +1,164 @@
+"""Grade many responses in worker processes, with a hard per-item timeout.
+
+sympy can run for hours on a hostile answer (``\\binom{10^{8}}{5\\cdot 10^{7}}``), and
+big-integer arithmetic in C cannot be interrupted by a signal (nor does ``SIGALRM``
+work off the main thread). So each item runs in a worker process; a worker that is
+still busy when its item's time is up is killed and replaced, and that item gets
+``reason="timeout"``. Workers are forked from a forkserver that has the grader
+imported, so a replacement is ready in milliseconds, and the pool is reused across
+calls (lm-eval grades one document at a time).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing as mp
+import os
+import threading
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from ded_plugins.grading.mathgrade import MathGrade, grade_math
+
+
+__all__ = ["GraderPool", "grade_many"]
+
+log = logging.getLogger(__name__)
+
+_Task = tuple[int, str, str, bool]
+
+
+def _worker_main(conn: Connection) -> None:
+    """Grade tasks until the parent closes the pipe."""
+    while True:
+        try:
+            task: _Task = conn.recv()
+        except (EOFError, OSError):
+            return
+        index, response, gold, require_think_end = task
+        grade = grade_math(response, gold, require_think_end=require_think_end)
+        conn.send((index, grade))
+
+
+class _Worker:
+    def __init__(self, ctx: Any) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: _Task | None = None
+        self.deadline = 0.0
+
+    def kill(self) -> None:
+        self.process.kill()  # our own child, by handle
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class GraderPool:
+    """A set of grader processes; use :func:`grade_many` unless you need your own pool."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.n_workers = workers or max(1, min(8, os.cpu_count() or 1))
+        self._ctx = mp.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["ded_plugins.grading.mathgrade"])
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def _ensure_workers(self, n: int) -> None:
+        self._workers = [w for w in self._workers if w.process.is_alive()]
+        while len(self._workers) < n:
+            self._workers.append(_Worker(self._ctx))
+
+    def grade(
+        self, items: Sequence[tuple[str, str]], *, timeout_s: float, require_think_end: bool = False
+    ) -> list[MathGrade]:
+        """One :class:`MathGrade` per ``(response, gold)``, in order."""
+        results: list[MathGrade | None] = [None] * len(items)
+        pending = [(i, r, g, require_think_end) for i, (r, g) in enumerate(items)][::-1]
+        with self._lock:
+            self._ensure_workers(min(self.n_workers, len(items)))
+            busy: dict[Connection, _Worker] = {}
+            while pending or busy:
+                for worker in self._workers:
+                    if pending and worker.task is None:
+                        worker.task = pending.pop()
+                        worker.deadline = time.monotonic() + timeout_s
+                        worker.conn.send(worker.task)
+                        busy[worker.conn] = worker
+                now = time.monotonic()
+                next_deadline = min(w.deadline for w in busy.values())
+                for ready in wait(list(busy), timeout=max(0.0, next_deadline - now)):
+                    worker = next(w for c, w in busy.items() if c is ready)
+                    del busy[worker.conn]
+                    try:
+                        index, grade = worker.conn.recv()
+                        results[index] = grade
+                    except (EOFError, OSError):  # the worker died (memory?): count it as a timeout
+                        self._replace(worker, results)
+                        continue
+                    worker.task = None
+                now = time.monotonic()
+                for conn, worker in list(busy.items()):
+                    if worker.deadline <= now:
+                        del busy[conn]
+                        self._replace(worker, results)
+        return [
+            r
+            if r is not None
+            else MathGrade(False, None, "timeout", think_finished="</think>" in items[i][0])
+            for i, r in enumerate(results)
+        ]
+
+    def _replace(self, worker: _Worker, results: list[MathGrade | None]) -> None:
+        task = worker.task
+        assert task is not None
+        log.debug("grading item %d timed out or crashed; restarting its worker", task[0])
+        results[task[0]] = MathGrade(False, None, "timeout", think_finished="</think>" in task[1])
+        worker.kill()
+        self._workers[self._workers.index(worker)] = _Worker(self._ctx)
+
+    def close(self) -> None:
+        """Stop all workers."""
+        with self._lock:
+            for worker in self._workers:
+                worker.conn.close()
+                worker.process.join(timeout=2)
+                if worker.process.is_alive():
+                    worker.kill()
+            self._workers = []
+
+
+_shared: GraderPool | None = None
+_shared_lock = threading.Lock()
+
+
+def _shared_pool(workers: int | None) -> GraderPool:
+    global _shared
+    with _shared_lock:
+        if _shared is None or (workers is not None and workers != _shared.n_workers):
+            if _shared is not None:
+                _shared.close()
+            _shared = GraderPool(workers)
+            atexit.register(_shared.close)
+        return _shared
+
+
+def grade_many(
+    items: Sequence[tuple[str, str]],
+    *,
+    timeout_s: float = 10.0,
+    workers: int | None = None,
+    require_think_end: bool = False,
+) -> list[MathGrade]:
+    """Grade ``(response, gold)`` pairs in parallel; an item over ``timeout_s`` gets ``reason="timeout"``.
+
+    The timeout is per item and hard (the worker process is killed), so the call returns
+    within about ``timeout_s * ceil(len(items) / workers)`` seconds whatever the input.
+    """
+    if not items:
+        return []
+    return _shared_pool(workers).grade(items, timeout_s=timeout_s, require_think_end=require_think_end)
