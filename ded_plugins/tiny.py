@@ -19,13 +19,16 @@ from ded_plugins._optional import require
 from ded_plugins.io import atomic_write
 
 
-__all__ = ["BOS", "EOS", "SPECIAL_TOKENS", "build_tiny_model", "build_tiny_tokenizer"]
+__all__ = ["BOS", "EOS", "SPECIAL_TOKENS", "THINK_TOKENS", "build_tiny_model", "build_tiny_tokenizer"]
 
 BOS = "<｜begin▁of▁sentence｜>"
 EOS = "<｜end▁of▁sentence｜>"
 USER = "<｜User｜>"
 ASSISTANT = "<｜Assistant｜>"
-SPECIAL_TOKENS = (BOS, EOS, USER, ASSISTANT, "<think>", "</think>", "<|endoftext|>")
+SPECIAL_TOKENS = (BOS, EOS, USER, ASSISTANT, "<|endoftext|>")
+#: single tokens that are *not* special, as in DeepSeek-R1-Distill: decoding with
+#: ``skip_special_tokens=True`` keeps them
+THINK_TOKENS = ("<think>", "</think>")
 
 # DeepSeek-R1-Distill's template, reduced to user/assistant turns: the generation
 # prompt opens the thinking block, as the real one does.
@@ -36,6 +39,9 @@ CHAT_TEMPLATE = (
     "{% endif %}{% endfor %}"
     "{% if add_generation_prompt %}" + ASSISTANT + "<think>\n{% endif %}"
 )
+
+#: bump when the way tiny models are built changes, so cached ones are rebuilt
+_FORMAT = 2
 
 _DEFAULT_CORPUS = (
     "Let me think step by step. The answer is \\boxed{42}. We compute 3 + 4 = 7, so x = 7.",
@@ -64,6 +70,7 @@ def build_tiny_tokenizer(out_dir: str | Path, *, corpus: Iterable[str] = (), voc
         show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer)
+    tok.add_tokens([tokenizers.AddedToken(t, special=False, normalized=False) for t in THINK_TOKENS])
     fast = transformers.PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=BOS,
@@ -97,7 +104,7 @@ def build_tiny_model(
     out = Path(out_dir)
     corpus = list(corpus)
     key = hashlib.sha256(
-        json.dumps([seed, hidden_size, num_layers, corpus, transformers.__version__]).encode()
+        json.dumps([_FORMAT, seed, hidden_size, num_layers, corpus, transformers.__version__]).encode()
     ).hexdigest()[:16]
     marker = out / ".ded_tiny"
     if marker.is_file() and marker.read_text() == key:
