@@ -1,7 +1,9 @@
 """Teacher selection: token entropy, PCA shift and the built-in teacher metrics.
 
 ``ded teacher`` ranks candidate teachers by a distillation smoke test and computes,
-for each, the metrics registered through ``ded_register_teacher_metrics``.
+for each, the metrics registered through ``ded_register_teacher_metrics``: a factory
+``factory(**params)`` returning an object with ``compute(context) -> mapping`` (see
+:class:`ded_plugins.teacher.context.TeacherContext`).
 """
 
 from __future__ import annotations
@@ -17,3 +19,9 @@ __all__ = ["ded_register_teacher_metrics", "token_entropy"]
 @hookimpl
 def ded_register_teacher_metrics(register: Register) -> None:
     """Register the built-in teacher metrics."""
+    from ded_plugins.teacher.metrics import LengthStats, PassRate, PCAShiftMetric, TokenEntropy
+
+    register("pass_rate", PassRate)
+    register("length", LengthStats)
+    register("token_entropy", TokenEntropy)
+    register("pca_shift", PCAShiftMetric)

@@ -1,0 +1,221 @@
+"""The built-in teacher metrics: pass rate, length, token entropy, PCA shift."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ded_plugins.errors import ConfigError
+from ded_plugins.records import Question, Rollout
+from ded_plugins.teacher.context import TeacherContext, load_model
+
+
+__all__ = ["LengthStats", "PCAShiftMetric", "PassRate", "TokenEntropy"]
+
+log = logging.getLogger(__name__)
+
+
+def _stage_specs(stages: Sequence[Any]) -> list[tuple[str, dict[str, Any]]]:
+    specs: list[tuple[str, dict[str, Any]]] = []
+    for i, s in enumerate(stages):
+        if isinstance(s, str):
+            specs.append((s, {}))
+        elif isinstance(s, Mapping) and len(s) == 1:
+            name, params = next(iter(s.items()))
+            specs.append((str(name), dict(params or {})))
+        else:
+            raise ConfigError(f"pass_rate.stages[{i}]: expected a name or {{name: {{params}}}}, found {s!r}")
+    return specs
+
+
+class PassRate:
+    """Share of the teacher's trajectories that pass the curation processors, in order."""
+
+    def __init__(self, *, stages: list[Any] | None = None) -> None:
+        self.specs = _stage_specs(stages if stages is not None else ["think_format", "math_correct"])
+
+    def compute(self, context: TeacherContext) -> Mapping[str, Any]:
+        """Grade every rollout with the same processors curation uses; the first failure counts."""
+        processors = [
+            (name, context.registry.build("processor", name, params, where=f"pass_rate.stages.{name}"))
+            for name, params in self.specs
+        ]
+        alive: list[tuple[Question, Rollout]] = [
+            (context.questions[r.question_id], r) for r in context.rollouts
+        ]
+        reasons: Counter[str] = Counter()
+        try:
+            for name, proc in processors:
+                verdicts = proc.process(alive) if alive else []
+                reasons.update(f"{name}.{v.reason}" for v in verdicts if not v.passed)
+                alive = [item for item, v in zip(alive, verdicts, strict=True) if v.passed]
+        finally:
+            for _, proc in processors:
+                close = getattr(proc, "close", None)
+                if callable(close):
+                    close()
+        total = len(context.rollouts)
+        return {
+            "pass_rate": len(alive) / total if total else 0.0,
+            "passed": len(alive),
+            "total": total,
+            "rejected": dict(sorted(reasons.items())),
+            "stages": [name for name, _ in self.specs],
+        }
+
+
+class LengthStats:
+    """Length of the teacher's trajectories in tokens (the backend's count, or ``tokenizer``'s)."""
+
+    def __init__(self, *, tokenizer: str | None = None) -> None:
+        self.tokenizer = tokenizer
+
+    def compute(self, context: TeacherContext) -> Mapping[str, Any]:
+        """Mean, median, P90, max, and the share cut off at the token limit."""
+        counts = [r.n_tokens for r in context.rollouts]
+        if self.tokenizer is not None or any(c is None for c in counts):
+            from ded_plugins._optional import require
+
+            transformers = require("transformers", "analysis", purpose="counting tokens")
+            tok = transformers.AutoTokenizer.from_pretrained(self.tokenizer or context.student)
+            counts = [len(tok(r.text, add_special_tokens=False)["input_ids"]) for r in context.rollouts]
+        if not counts:
+            return {"n": 0}
+        v = np.asarray(counts, dtype=np.float64)
+        truncated = sum(1 for r in context.rollouts if r.finish_reason == "length")
+        return {
+            "n": len(counts),
+            "mean": float(v.mean()),
+            "median": float(np.median(v)),
+            "p90": float(np.percentile(v, 90)),
+            "max": int(v.max()),
+            "truncated": truncated / len(counts),
+        }
+
+
+class TokenEntropy:
+    """Token entropy of the teacher's corpus under the student (default) or the teacher itself."""
+
+    def __init__(
+        self,
+        *,
+        scoring: str = "student",
+        base: float = 2.0,
+        dtype: str = "auto",
+        device: str = "auto",
+        max_batch_tokens: int = 16384,
+        chunk_positions: int = 1024,
+        max_examples: int | None = None,
+    ) -> None:
+        if scoring not in ("student", "teacher"):
+            raise ConfigError(f"token_entropy.scoring: expected 'student' or 'teacher', found {scoring!r}")
+        self.scoring = scoring
+        self.base = base
+        self.dtype = dtype
+        self.device = device
+        self.max_batch_tokens = max_batch_tokens
+        self.chunk_positions = chunk_positions
+        self.max_examples = max_examples
+
+    def compute(self, context: TeacherContext) -> Mapping[str, Any]:
+        """Summary statistics; the per-token values go to ``entropy.npy`` for the histogram."""
+        from ded_plugins.teacher.entropy import entropy_summary, token_entropy
+
+        path = context.student if self.scoring == "student" else context.teacher_model
+        if path is None:
+            raise ConfigError(
+                f"token_entropy: teacher {context.teacher!r} has no local 'model_path' to score with"
+            )
+        model, tokenizer = load_model(path, dtype=self.dtype, device=self.device)
+        rollouts = list(context.rollouts)[: self.max_examples]
+        values = token_entropy(
+            model,
+            tokenizer,
+            [context.questions[r.question_id].prompt for r in rollouts],
+            [r.text for r in rollouts],
+            base=self.base,
+            max_batch_tokens=self.max_batch_tokens,
+            chunk_positions=self.chunk_positions,
+        )
+        np.save(context.out_dir / "entropy.npy", values)
+        return {**entropy_summary(values), "scoring": self.scoring, "base": self.base, "file": "entropy.npy"}
+
+
+class PCAShiftMetric:
+    """Shift of the student's latent representations from the smoke-test SFT (DED Fig. 4).
+
+    ``benchmarks`` maps a name to a question file (read like the pool); without it the
+    run's own questions are used. ``k`` texts are sampled per benchmark with ``seed``.
+    """
+
+    def __init__(
+        self,
+        *,
+        benchmarks: dict[str, str] | None = None,
+        k: int = 30,
+        seed: int = 42,
+        max_length: int = 128,
+        pool: str = "all",
+        dtype: str = "auto",
+        device: str = "auto",
+        batch_size: int = 8,
+    ) -> None:
+        if k < 2:
+            raise ConfigError(f"pca_shift.k: expected at least 2, found {k}")
+        self.benchmarks = dict(benchmarks or {})
+        self.k = k
+        self.seed = seed
+        self.max_length = max_length
+        self.pool = pool
+        self.dtype = dtype
+        self.device = device
+        self.batch_size = batch_size
+
+    def _texts(self, context: TeacherContext) -> dict[str, list[str]]:
+        from ded_plugins.io import read_questions
+
+        sources: dict[str, list[str]] = {}
+        if not self.benchmarks:
+            sources["questions"] = [q.prompt for q in context.questions.values()]
+        for name, path in self.benchmarks.items():
+            pool = read_questions(str(context.base_dir / path), default_domain="math")
+            sources[name] = [q.prompt for q in pool.values()]
+        rng = random.Random(self.seed)
+        return {n: (rng.sample(t, self.k) if len(t) > self.k else t) for n, t in sources.items()}
+
+    def compute(self, context: TeacherContext) -> Mapping[str, Any]:
+        """``dis`` per benchmark and the per-layer shifts."""
+        from ded_plugins.teacher.pca_shift import layer_features, pca_shift
+
+        if context.tuned_student is None:
+            raise ConfigError("pca_shift needs the smoke-test student; the train step has not run")
+        texts = self._texts(context)
+        feats = {}
+        for label, path in (("base", context.student), ("tuned", str(context.tuned_student))):
+            model, tokenizer = load_model(path, base=context.student, dtype=self.dtype, device=self.device)
+            if label == "base":
+                base_tokenizer = tokenizer
+            feats[label] = {
+                name: layer_features(
+                    model,
+                    base_tokenizer,
+                    t,
+                    max_length=self.max_length,
+                    batch_size=self.batch_size,
+                    pool=self.pool,
+                )
+                for name, t in texts.items()
+            }
+            del model
+        result: dict[str, Any] = {"dis": {}, "per_layer": {}, "k": self.k, "pool": self.pool}
+        for name in texts:
+            shift = pca_shift(feats["base"][name], feats["tuned"][name])
+            result["dis"][name] = shift.dis
+            result["per_layer"][name] = [float(x) for x in shift.per_layer]
+        result["mean_dis"] = float(np.mean(list(result["dis"].values())))
+        return result

@@ -1,0 +1,184 @@
+"""``report.md``, ``report.json`` and the plots of a ``ded teacher`` run; the winner comes first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ded_plugins.io import atomic_write, write_json
+from ded_plugins.teacher import plots
+
+
+if TYPE_CHECKING:
+    from ded_plugins.teacher.config import TeacherConfig
+    from ded_plugins.teacher.smoke import TeacherOutcome
+
+__all__ = ["AGGREGATE_NOTE", "write_report"]
+
+log = logging.getLogger(__name__)
+
+AGGREGATE_NOTE = (
+    "The ranking aggregate is ours, not the paper's: DED picks the teacher 'according to the scores' "
+    "of the smoke-test students without stating a formula."
+)
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    return "-" if v is None else f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def _aggregate_label(config: TeacherConfig) -> str:
+    if config.weights is None:
+        return "mean of the benchmark scores"
+    return "weighted mean (" + ", ".join(f"{t}: {w:g}" for t, w in config.weights.items()) + ")"
+
+
+def _plots(config: TeacherConfig, ranked: Sequence[TeacherOutcome]) -> dict[str, str]:
+    out = config.run_dir
+    names = [o.name for o in ranked]
+    made = {}
+    plots.scores_plot(
+        out / "scores.png",
+        names,
+        config.eval.tasks,
+        {o.name: {t: s["score"] for t, s in o.scores.items()} for o in ranked},
+        {o.name: o.aggregate or 0.0 for o in ranked},
+    )
+    made["scores"] = "scores.png"
+    entropies = {
+        o.name: np.load(o.dir / o.metrics["token_entropy"]["file"])
+        for o in ranked
+        if "file" in o.metrics.get("token_entropy", {})
+    }
+    if entropies:
+        base = next(
+            o.metrics["token_entropy"].get("base", 2.0) for o in ranked if "token_entropy" in o.metrics
+        )
+        plots.entropy_plot(
+            out / "entropy.png", entropies, unit="bits" if base == 2.0 else f"log base {base:g}"
+        )
+        made["entropy"] = "entropy.png"
+    shifts = {o.name: o.metrics["pca_shift"] for o in ranked if "pca_shift" in o.metrics}
+    if shifts:
+        plots.pca_shift_plot(
+            out / "pca_shift.png",
+            {n: s["per_layer"] for n, s in shifts.items()},
+            {n: s["dis"] for n, s in shifts.items()},
+        )
+        made["pca_shift"] = "pca_shift.png"
+    return made
+
+
+def _metric(o: TeacherOutcome, name: str, key: str) -> Any:
+    value = o.metrics.get(name, {})
+    return value.get(key) if isinstance(value, Mapping) else None
+
+
+def _markdown(config: TeacherConfig, ranked: Sequence[TeacherOutcome], made: Mapping[str, str]) -> str:
+    win = ranked[0]
+    lines = [f"# Teacher smoke test `{config.run}`", ""]
+    margin = ""
+    if len(ranked) > 1:
+        gap = (win.aggregate or 0.0) - (ranked[1].aggregate or 0.0)
+        margin = f", {gap:.3f} ahead of **{ranked[1].name}**"
+    lines += [
+        f"**Winner: {win.name}**: {_aggregate_label(config)} {_fmt(win.aggregate)}{margin}. "
+        f"Student `{config.student}`, {win.corpus_size} questions, one trajectory per question per teacher.",
+        "",
+    ]
+    head = [
+        "rank",
+        "teacher",
+        "aggregate",
+        *config.eval.tasks,
+        "pass rate",
+        "mean tokens",
+        "entropy mean",
+        "entropy median",
+        "PCA dis",
+    ]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for i, o in enumerate(ranked, start=1):
+        row = [str(i), f"**{o.name}**" if i == 1 else o.name, _fmt(o.aggregate)]
+        row += [_fmt(o.scores.get(t, {}).get("score")) for t in config.eval.tasks]
+        row += [
+            _fmt(_metric(o, "pass_rate", "pass_rate")),
+            _fmt(_metric(o, "length", "mean"), 0),
+            _fmt(_metric(o, "token_entropy", "mean")),
+            _fmt(_metric(o, "token_entropy", "median")),
+            _fmt(_metric(o, "pca_shift", "mean_dis")),
+        ]
+        lines.append("| " + " | ".join(row) + " |")
+    lines += [""] + [f"![{k}]({v})" for k, v in made.items()] + [""]
+    lines += [
+        "## How to read this",
+        "",
+        f"- {AGGREGATE_NOTE} Ties keep the order of the config. Benchmark metrics: "
+        + ", ".join(f"{t} `{win.scores[t]['metric']}`" for t in config.eval.tasks if t in win.scores)
+        + ".",
+        "- In the paper the better teacher's corpus had the lower token entropy under the student and gave "
+        "the smaller PCA shift; both are explanations after the fact, not selection rules.",
+        "",
+        "## Token entropy (per response token)",
+        "",
+        "| teacher | tokens | mean | std | median | Q25 | Q75 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for o in ranked:
+        e = o.metrics.get("token_entropy", {})
+        keys = ("tokens", "mean", "std", "median", "q25", "q75")
+        lines.append(f"| {o.name} | " + " | ".join(_fmt(e.get(k)) for k in keys) + " |")
+    lines += ["", "## PCA shift (`dis` per benchmark)", ""]
+    for o in ranked:
+        dis = _metric(o, "pca_shift", "dis") or {}
+        lines.append(f"- {o.name}: " + (", ".join(f"{b} {v:.4g}" for b, v in dis.items()) or "-"))
+    lines += ["", "## Trajectories", ""]
+    for o in ranked:
+        pr = o.metrics.get("pass_rate", {})
+        ln = o.metrics.get("length", {})
+        rejected = ", ".join(f"{k} {v}" for k, v in pr.get("rejected", {}).items()) or "none"
+        passed = f"{pr.get('passed', '-')}/{pr.get('total', '-')}"
+        lines.append(
+            f"- {o.name}: pass rate {_fmt(pr.get('pass_rate'))} ({passed}; rejected: {rejected}); "
+            f"tokens mean {_fmt(ln.get('mean'), 0)}, median {_fmt(ln.get('median'), 0)}, "
+            f"max {ln.get('max', '-')}, cut at the limit {_fmt(ln.get('truncated'))}"
+        )
+    lines += ["", "## Steps", ""]
+    for o in ranked:
+        steps = ", ".join(f"{k} {v}" for k, v in o.steps.items())
+        lines.append(f"- {o.name}: {steps}; logs in `{o.name}/logs/`")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(config: TeacherConfig, ranked: Sequence[TeacherOutcome]) -> dict[str, Any]:
+    """Write plots, ``report.md`` and ``report.json`` into the run directory; return the JSON."""
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    made = _plots(config, ranked)
+    report = {
+        "run": config.run,
+        "student": config.student,
+        "winner": ranked[0].name,
+        "ranking": [o.name for o in ranked],
+        "aggregate": {"formula": _aggregate_label(config), "weights": config.weights, "note": AGGREGATE_NOTE},
+        "tasks": list(config.eval.tasks),
+        "teachers": {
+            o.name: {
+                "aggregate": o.aggregate,
+                "scores": o.scores,
+                "metrics": o.metrics,
+                "steps": o.steps,
+                "corpus_size": o.corpus_size,
+                "dir": str(o.dir),
+            }
+            for o in ranked
+        },
+        "plots": made,
+    }
+    with atomic_write(config.run_dir / "report.md") as fh:
+        fh.write(_markdown(config, ranked, made))
+    write_json(config.run_dir / "report.json", report)
+    log.info("report: %s", config.run_dir / "report.md")
+    return report

@@ -1,0 +1,269 @@
+"""``ded teacher``: the distillation smoke test that ranks candidate teachers (DED §3.1).
+
+For each teacher, in order: rollouts (one per question) -> the 1-per-question corpus
+exported for LLaMA-Factory -> ``llamafactory-cli train`` on the smoke recipe -> ``lm_eval``
+on the chosen tasks -> teacher metrics. Every step leaves ``steps/<step>.json`` with a
+fingerprint of its inputs; a re-run skips a step whose fingerprint is unchanged, and
+every step has its own log under ``logs/``. Teachers are ranked by the declared
+aggregate (default: the plain mean of the benchmark scores; that formula is ours, the
+paper picks "according to the scores" without one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ded_plugins.config import canonical_json
+from ded_plugins.errors import ConfigError, InputError
+from ded_plugins.io import read_rollouts, write_json
+from ded_plugins.protocols import StageContext
+from ded_plugins.records import Question, Rollout
+from ded_plugins.registry import Registry
+from ded_plugins.rollouts.config import RolloutConfig
+from ded_plugins.teacher.config import TeacherConfig, TeacherSpec, load_teacher_config
+from ded_plugins.teacher.context import TeacherContext, TeacherMetric
+from ded_plugins.teacher.steps import eval_command, read_scores, run_logged, train_command
+
+
+__all__ = ["TeacherOutcome", "run_teacher_selection"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TeacherOutcome:
+    """Everything the report needs about one teacher."""
+
+    name: str
+    dir: Path
+    scores: dict[str, dict[str, Any]] = field(default_factory=dict)
+    aggregate: float | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, str] = field(default_factory=dict)  # step -> "ran" | "skipped"
+    corpus_size: int = 0
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _file_log(path: Path) -> Iterator[None]:
+    """Copy this process's log records into ``path`` while a step runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(min(old_level, logging.INFO) if old_level else logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
+
+
+class _Steps:
+    """Fingerprinted, skippable steps of one teacher."""
+
+    def __init__(self, outcome: TeacherOutcome) -> None:
+        self.outcome = outcome
+
+    def run(self, step: str, fingerprint: str, body: Callable[[], Any]) -> Any:
+        marker = self.outcome.dir / "steps" / f"{step}.json"
+        if marker.is_file():
+            done = json.loads(marker.read_text(encoding="utf-8"))
+            if done.get("fingerprint") == fingerprint:
+                log.info("%s: %s done already, skipped", self.outcome.name, step)
+                self.outcome.steps[step] = "skipped"
+                return done["result"]
+        start = time.monotonic()
+        with _file_log(self.outcome.dir / "logs" / f"{step}.log"):
+            result = body()
+        write_json(
+            marker, {"fingerprint": fingerprint, "result": result, "seconds": time.monotonic() - start}
+        )
+        self.outcome.steps[step] = "ran"
+        return result
+
+
+def _corpus(path: Path, teacher: str, questions: Mapping[str, Question]) -> list[Rollout]:
+    """One rollout per question: the lowest sample index, in question order."""
+    best: dict[str, Rollout] = {}
+    for lineno, r in read_rollouts(path):
+        if r.question_id not in questions:
+            raise InputError(f"rollout for unknown question {r.question_id!r}", path=str(path), line=lineno)
+        if r.question_id not in best or r.sample_index < best[r.question_id].sample_index:
+            best[r.question_id] = r
+    missing = [q for q in questions if q not in best]
+    if missing:
+        log.warning("%s: no rollout for %d questions (first: %s)", teacher, len(missing), missing[0])
+    return [best[q] for q in questions if q in best]
+
+
+def _rollouts(
+    spec: TeacherSpec,
+    config: TeacherConfig,
+    outcome: TeacherOutcome,
+    pool: Mapping[str, Question],
+    registry: Registry,
+    progress: bool,
+) -> Path:
+    if spec.rollouts is not None:
+        outcome.steps["rollouts"] = "given"
+        return spec.rollouts
+    from ded_plugins.rollouts.runner import run_rollouts
+
+    assert spec.backend is not None
+    rollout_config = RolloutConfig(
+        output=outcome.dir / "rollouts.jsonl",
+        model=spec.name,
+        backend=spec.backend,
+        backend_params=spec.backend_params,
+        questions=config.questions,
+        samples=1,
+        seed=config.seed,
+        sampling=spec.sampling or config.sampling,
+    )
+    with _file_log(outcome.dir / "logs" / "rollouts.log"):
+        summary = run_rollouts(rollout_config, registry=registry, questions=pool, progress=progress)
+    outcome.steps["rollouts"] = "ran" if summary.generated else "skipped"
+    return rollout_config.output
+
+
+def _teacher(
+    spec: TeacherSpec, config: TeacherConfig, pool: Mapping[str, Question], registry: Registry, progress: bool
+) -> TeacherOutcome:
+    outcome = TeacherOutcome(name=spec.name, dir=(config.run_dir / spec.name).absolute())
+    steps = _Steps(outcome)
+    corpus = _corpus(_rollouts(spec, config, outcome, pool, registry, progress), spec.name, pool)
+    outcome.corpus_size = len(corpus)
+    corpus_fp = _digest([(r.id, r.text) for r in corpus])
+
+    export_name, export_params = config.export
+    dataset = f"ded_smoke_{spec.name}"
+    data_dir = outcome.dir / "data"
+
+    def export() -> dict[str, Any]:
+        exporter = registry.build(
+            "exporter",
+            export_name,
+            {**export_params, "dataset_dir": str(data_dir), "dataset_name": dataset},
+            where=f"export.{export_name}",
+        )
+        context = StageContext(
+            stage="export",
+            questions=pool,
+            registry=registry,
+            seed=config.seed,
+            base_dir=config.base_dir,
+            run_dir=outcome.dir,
+        )
+        return dict(exporter.export(corpus, context, data_dir))
+
+    export_fp = _digest(corpus_fp, config.export)
+    exported = steps.run("export", export_fp, export)
+
+    model_dir = outcome.dir / "model"
+    train_cmd = train_command(
+        config.train,
+        student=config.student,
+        dataset_dir=exported["dataset_dir"],
+        dataset=exported["dataset_name"],
+        output_dir=model_dir,
+    )
+    train_fp = _digest(export_fp, train_cmd, config.train.recipe.read_text(encoding="utf-8"))
+
+    def train() -> dict[str, Any]:
+        shutil.rmtree(model_dir, ignore_errors=True)  # a stale or half-trained model must not be evaluated
+        run_logged(train_cmd, outcome.dir / "logs" / "train.log", env=config.train.env)
+        return {"model_dir": str(model_dir)}
+
+    steps.run("train_run", train_fp, train)
+
+    eval_dir = outcome.dir / "eval"
+    eval_cmd = eval_command(config.eval, student=config.student, model_dir=model_dir, output_path=eval_dir)
+    eval_fp = _digest(train_fp, eval_cmd, config.eval.metrics)
+
+    def evaluate() -> dict[str, Any]:
+        shutil.rmtree(eval_dir, ignore_errors=True)
+        run_logged(eval_cmd, outcome.dir / "logs" / "eval.log", env=config.eval.env)
+        return read_scores(eval_dir, config.eval.tasks, config.eval.metrics)
+
+    outcome.scores = steps.run("eval_run", eval_fp, evaluate)
+
+    context = TeacherContext(
+        teacher=spec.name,
+        questions=pool,
+        rollouts=corpus,
+        student=config.student,
+        tuned_student=model_dir,
+        teacher_model=spec.model_path,
+        out_dir=outcome.dir,
+        registry=registry,
+        base_dir=config.base_dir,
+    )
+    for name, params in config.metrics:
+        metric: TeacherMetric = registry.build("teacher_metric", name, params, where=f"metrics.{name}")
+        outcome.metrics[name] = steps.run(
+            f"metric_{name}",
+            _digest(train_fp, name, params, spec.model_path),
+            partial(_compute, metric, context),
+        )
+    return outcome
+
+
+def _compute(metric: TeacherMetric, context: TeacherContext) -> dict[str, Any]:
+    return dict(metric.compute(context))
+
+
+def _aggregate(scores: Mapping[str, Mapping[str, Any]], weights: Mapping[str, float] | None) -> float:
+    if weights is None:
+        return float(sum(s["score"] for s in scores.values()) / len(scores))
+    total = sum(weights.values())
+    return float(sum(weights.get(t, 0.0) * s["score"] for t, s in scores.items()) / total)
+
+
+def run_teacher_selection(
+    config: TeacherConfig | str | Path | Mapping[str, Any],
+    *,
+    registry: Registry | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run the smoke test for every teacher, rank them and write the report; returns ``report.json``."""
+    from ded_plugins.teacher.report import write_report
+
+    if not isinstance(config, TeacherConfig):
+        config = load_teacher_config(config)
+    if registry is None:
+        from ded_plugins.plugins import get_registry
+
+        registry = get_registry()
+    problems = []  # every config problem before any work
+    for name, params in config.metrics:
+        component = registry.get("teacher_metric", name, where=f"metrics.{name}")
+        problems += registry.check_params(component, params, where=f"metrics.{name}")
+    if problems:
+        raise ConfigError(problems, source=config.source)
+    pool = config.questions.read()
+    outcomes = []
+    for spec in config.teachers:
+        log.info("teacher %s", spec.name)
+        outcome = _teacher(spec, config, pool, registry, progress)
+        outcome.aggregate = _aggregate(outcome.scores, config.weights)
+        outcomes.append(outcome)
+    # stable sort: ties keep the config's order
+    ranked = sorted(outcomes, key=lambda o: -(o.aggregate or 0.0))
+    return write_report(config, ranked)
