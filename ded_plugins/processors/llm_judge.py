@@ -70,7 +70,7 @@ class LLMJudge:
         model: str,
         api_key_env: str | None = "OPENAI_API_KEY",
         domains: list[str] | None = None,
-        prompt: str = JUDGE_PROMPT,
+        prompt: str | None = None,
         temperature: float = 0.0,
         max_tokens: int = 4096,
         concurrency: int = 8,
@@ -80,6 +80,7 @@ class LLMJudge:
         parse_retries: int = 2,
         close_tag: str = "</think>",
     ) -> None:
+        prompt = JUDGE_PROMPT if prompt is None else prompt  # None: the built-in prompt
         for key in ("{question}", "{reference}", "{answer}"):
             if key not in prompt:
                 raise ValueError(f"prompt must contain {key}")
