@@ -128,9 +128,17 @@ def _referenced_paths(config: CurationConfig) -> set[Path]:
         # stage parameters are resolved by their components: against the config's directory
         # (inputs) or the current directory (tokenizers, as LLaMA-Factory does); hash both
         for cand in (p,) if p.is_absolute() else (config.base_dir / p, Path.cwd() / p):
-            if cand.exists():
+            if cand.exists() and not _contains_outputs(cand.absolute(), config):
                 found.add(cand.absolute())
     return found
+
+
+def _contains_outputs(path: Path, config: CurationConfig) -> bool:
+    """A directory holding run outputs or the cache would change the hash on every run."""
+    if not path.is_dir():
+        return False
+    outputs = config.output_dir.absolute()
+    return path == outputs or outputs.is_relative_to(path) or (path / ".ded_cache").exists()
 
 
 def _hash_path(h: Any, path: Path) -> None:
