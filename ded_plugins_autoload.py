@@ -19,11 +19,15 @@ package would cost milliseconds. ``ded_plugins.integrations.autoload_status()`` 
 :data:`STATUS` for ``ded doctor``.
 """
 
-from __future__ import annotations
-
 import os
 import sys
-from typing import Any
+
+
+# no "from __future__ import annotations" and no typing at run time: each costs a share of the
+# start-up budget, so annotations naming Any are strings
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 #: target module -> "module:function" called with the target module once it is imported
@@ -33,7 +37,7 @@ HOOKS: dict[str, str] = {
 }
 
 #: what happened: "enabled" (bool) and, per target, "waiting" | "installed" | "failed: ..."
-STATUS: dict[str, Any] = {"enabled": False, "hooks": dict.fromkeys(HOOKS, "waiting")}
+STATUS: "dict[str, Any]" = {"enabled": False, "hooks": dict.fromkeys(HOOKS, "waiting")}
 
 
 def _log_debug(message: str, *args: object) -> None:
@@ -42,7 +46,7 @@ def _log_debug(message: str, *args: object) -> None:
     logging.getLogger("ded_plugins.autoload").debug(message, *args, exc_info=True)
 
 
-def _run_installer(name: str, module: Any) -> None:
+def _run_installer(name: str, module: "Any") -> None:
     target = HOOKS[name]
     try:
         import importlib
@@ -58,17 +62,17 @@ def _run_installer(name: str, module: Any) -> None:
 class _HookedLoader:
     """Wraps a target module's loader to run its installer after the module executed."""
 
-    def __init__(self, loader: Any, name: str) -> None:
+    def __init__(self, loader: "Any", name: str) -> None:
         self._loader = loader
         self._name = name
 
-    def __getattr__(self, attr: str) -> Any:  # everything else behaves like the real loader
+    def __getattr__(self, attr: str) -> "Any":  # everything else behaves like the real loader
         return getattr(self._loader, attr)
 
-    def create_module(self, spec: Any) -> Any:
+    def create_module(self, spec: "Any") -> "Any":
         return self._loader.create_module(spec)
 
-    def exec_module(self, module: Any) -> None:
+    def exec_module(self, module: "Any") -> None:
         # the module now carries our wrapper; give it back its real loader first
         try:
             module.__loader__ = self._loader
@@ -83,7 +87,7 @@ class _HookedLoader:
 class _PostImportFinder:
     """A ``sys.meta_path`` entry that answers only for the modules in :data:`HOOKS`."""
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+    def find_spec(self, fullname: str, path: "Any" = None, target: "Any" = None) -> "Any":
         if fullname not in HOOKS or STATUS["hooks"].get(fullname) != "waiting":
             return None
         try:
