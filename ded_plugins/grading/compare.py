@@ -84,12 +84,11 @@ def _approx_equal(g: Expr, c: Expr) -> bool:
         approx = Decimal(str(x.value.evalf(40))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         if _significant(approx) >= _MIN_SIGNIFICANT and _rounds_to(approx, places, y.value):
             return True
-    # an integer written for a decimal gold ("300" for 299.94): rounds at 3+ significant digits
-    for x, y in ((g, c), (c, g)):
-        if x.decimals is not None and y.decimals is None and y.value.is_Integer:
-            approx = Decimal(int(y.value))
-            if _significant(approx) >= _MIN_SIGNIFICANT and _rounds_to(approx, 0, x.value):
-                return True
+    # an integer answer for a decimal gold ("300" for 299.94) at 3+ significant digits; never the
+    # reverse: a decimal answer for an integer gold is a different number
+    if g.decimals is not None and c.decimals is None and c.value.is_Integer:
+        approx = Decimal(int(c.value))
+        return _significant(approx) >= _MIN_SIGNIFICANT and _rounds_to(approx, 0, g.value)
     return False
 
 
