@@ -90,6 +90,7 @@ def pca_shift_plot(
 ) -> None:
     """Per-layer shift, one panel per benchmark, one line per teacher (``dis`` in the legend)."""
     plt = _pyplot()
+    ticker = require("matplotlib.ticker", "analysis")
     benches = sorted({b for d in per_layer.values() for b in d})
     fig, axes = plt.subplots(1, len(benches), figsize=(5.0 * len(benches), 3.8), squeeze=False)
     for ax, bench in zip(axes[0], benches, strict=True):
@@ -102,6 +103,7 @@ def pca_shift_plot(
                     color=f"C{i}",
                     label=f"{teacher} (dis {dis[teacher][bench]:.3g})",
                 )
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
         ax.set_xlabel("hidden-state index (0 = embeddings)")
         ax.set_ylabel("shift in PC space")
         ax.set_title(f"PCA shift: {bench}")

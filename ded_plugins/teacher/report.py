@@ -83,7 +83,11 @@ def _markdown(config: TeacherConfig, ranked: Sequence[TeacherOutcome], made: Map
     margin = ""
     if len(ranked) > 1:
         gap = (win.aggregate or 0.0) - (ranked[1].aggregate or 0.0)
-        margin = f", {gap:.3f} ahead of **{ranked[1].name}**"
+        margin = (
+            f", {gap:.3f} ahead of **{ranked[1].name}**"
+            if gap > 0
+            else f", tied with **{ranked[1].name}** (the config's order breaks ties)"
+        )
     lines += [
         f"**Winner: {win.name}**: {_aggregate_label(config)} {_fmt(win.aggregate)}{margin}. "
         f"Student `{config.student}`, {win.corpus_size} questions, one trajectory per question per teacher.",

@@ -44,6 +44,16 @@ def _task_dir(tmp_path: Path) -> Path:
     return task_dir
 
 
+def _math500(tmp_path: Path) -> Path:
+    path = tmp_path / "math500.jsonl"
+    rows = [
+        {"problem": "What is $1 + 1$?", "answer": "2"},
+        {"problem": "What is $2 \\cdot 3$?", "answer": "6"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from ded_plugins.tiny import build_tiny_model
@@ -79,11 +89,24 @@ def test_ded_teacher_end_to_end(
         "teachers": [teacher("a"), teacher("b")],
         "train": {"recipe": str(DATA / "tiny_smoke.yaml"), "overrides": {"max_steps": 1}},
         "eval": {
-            "tasks": [TASK],
+            # our own local task through --include_path, and DED's ded_math500 found by stock lm_eval
+            # (the start-up autoload) on a local two-problem file
+            "tasks": [TASK, "ded_math500"],
             "model": "hf",
             "model_args": {"dtype": "float32"},
             "include_path": str(_task_dir(tmp_path)),
-            "args": ["--device", "cpu", "--limit", "2", "--batch_size", "1"],
+            "env": {"DED_MATH500_PATH": str(_math500(tmp_path))},
+            "args": [
+                "--device",
+                "cpu",
+                "--limit",
+                "2",
+                "--batch_size",
+                "1",
+                "--apply_chat_template",
+                "--gen_kwargs",
+                "max_gen_toks=8",
+            ],
         },
         "metrics": [
             {"pass_rate": {"stages": ["think_format"]}},
@@ -114,7 +137,10 @@ def test_ded_teacher_end_to_end(
         assert set(t["steps"].values()) == {"ran"}
         assert 0.0 <= t["scores"][TASK]["score"] <= 1.0
         assert t["scores"][TASK]["metric"] == "exact_match,none"
-        assert t["aggregate"] == t["scores"][TASK]["score"]
+        assert t["scores"]["ded_math500"]["metric"] == "pass@1,none"
+        assert t["aggregate"] == pytest.approx(
+            (t["scores"][TASK]["score"] + t["scores"]["ded_math500"]["score"]) / 2
+        )
         assert t["metrics"]["pass_rate"]["total"] == 4
         assert t["metrics"]["token_entropy"]["tokens"] > 0
         assert len(t["metrics"]["pca_shift"]["per_layer"]["questions"]) == 3  # embeddings + 2 layers
