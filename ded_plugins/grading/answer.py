@@ -125,6 +125,8 @@ def _expr(text: str) -> Node:
     text = text.strip()
     if _WORDS.fullmatch(text) and any(len(w) > 1 and w not in _MATH_WORDS for w in text.split()):
         return Text(normalize_text(text))  # "odd", "Evelyn", "east": words, not products of letters
+    if re.fullmatch(r"\d{1,2}:\d{2}", text):
+        return Text(normalize_text(text))  # a clock time "4:30", not the ratio 4/30
     ratio = text.split(":")
     if len(ratio) == 2 and all(r.strip() for r in ratio) and not re.search(r"[A-Za-z]", text):
         text = rf"\frac{{{ratio[0]}}}{{{ratio[1]}}}"  # a ratio "5:8", "1 : (4/3)"

@@ -4,8 +4,9 @@ Values compare exactly when both are exact (rationals: ``1/2004!`` is not ``1/20
 irrational constants compare at 40 significant digits; expressions with variables are
 compared at fixed sample points with 30 digits, which is an identity test, not a
 tolerance. The only approximation rule: a number written as a decimal literal stands for
-every value that rounds to it, but only at three or more significant digits (``85.71``
-matches ``600/7``; ``0.5`` never matches ``0.48``). No percent x100 leniency, no
+every value that rounds to it, but only at three or more significant digits and only
+against rational values (``85.71`` matches ``600/7``; ``0.5`` never matches ``0.48``;
+``3.14`` never matches ``\\pi``). No percent x100 leniency, no
 relative tolerance, no "any element matches" on lists.
 """
 
@@ -77,8 +78,10 @@ def _approx_equal(g: Expr, c: Expr) -> bool:
             places = x.decimals
             if y.decimals is not None:
                 places = min(places, y.decimals)
-            elif y.value.is_Integer:
-                continue  # an exact integer is no approximation of a decimal
+            elif y.value.is_Integer or not y.value.is_Rational:
+                # an exact integer is no approximation of a decimal, and an answer "in terms
+                # of pi" (or of a root) is not answered by its decimal expansion
+                continue
             candidates.append((x, y, places))
     for x, y, places in candidates:
         approx = Decimal(str(x.value.evalf(40))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -66,9 +66,8 @@ def boxed_answers(text: str) -> list[tuple[int, int, str]]:
 
 
 def _clean_phrase(answer: str) -> str:
-    answer = answer.strip().strip("*").strip()
-    answer = re.sub(r"^\$+|\$+$", "", answer).strip()
-    return answer.rstrip(" .")
+    answer = answer.strip().rstrip(" .").strip("*").rstrip(" .")  # "**17**." and "$14$."
+    return re.sub(r"^\$+|\$+$", "", answer).strip()
 
 
 def extract_answer(section: str) -> tuple[str | None, str]:

@@ -1,0 +1,41 @@
+"""math_correct: the curation side of the shared grader."""
+
+from __future__ import annotations
+
+from ded_plugins.plugins import get_registry
+from ded_plugins.processors.math_correct import MathCorrect
+from ded_plugins.records import Question, Rollout
+
+
+def _item(qid: str, domain: str, answer: str | None, text: str) -> tuple[Question, Rollout]:
+    return (
+        Question(id=qid, domain=domain, prompt="?", answer=answer),
+        Rollout(question_id=qid, model="t", sample_index=0, text=text),
+    )
+
+
+def test_verdicts_per_rollout_in_order() -> None:
+    items = [
+        _item("a", "math", "025", "<think>hmm \\boxed{7}</think> so \\boxed{25}"),
+        _item("b", "math", "\\frac12", "<think>\\boxed{0.5}</think> The answer is \\boxed{0.4}"),
+        _item("c", "math", "3", "<think>never finished \\boxed{3}"),
+        _item("d", "code", None, "def f(): pass"),
+        _item("e", "math", None, "</think>\\boxed{1}"),
+        _item("f", "science", "1", "</think>\\boxed{2}"),
+    ]
+    verdicts = MathCorrect(domains=["math", "science"], workers=2).process(items)
+    assert [(v.passed, v.reason) for v in verdicts] == [
+        (True, "ok"),
+        (False, "wrong"),
+        (False, "no_answer"),
+        (True, "not_applicable"),
+        (False, "no_reference"),
+        (False, "wrong"),
+    ]
+    assert verdicts[0].details == {"extracted": "25", "reference": "025", "rule": "boxed"}
+
+
+def test_registered_with_its_parameters() -> None:
+    registry = get_registry()
+    processor = registry.build("processor", "math_correct", {"timeout_s": 5.0, "domains": ["math"]})
+    assert isinstance(processor, MathCorrect) and processor.domains == frozenset({"math"})
