@@ -118,7 +118,7 @@ class TeacherConfig:
 def _local(value: str, base: Path) -> str:
     """A relative path that exists next to the config becomes absolute; hub ids stay as written."""
     p = base / value
-    return str(p) if not Path(value).is_absolute() and p.exists() else value
+    return str(p.resolve()) if not Path(value).is_absolute() and p.exists() else value
 
 
 def _str_list(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:

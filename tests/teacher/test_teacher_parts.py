@@ -195,3 +195,22 @@ def test_ranking_and_report(tmp_path: Path) -> None:
     for png in ("scores.png", "entropy.png", "pca_shift.png"):
         assert plt.imread(cfg.run_dir / png).shape[2] in (3, 4)
     assert json.loads((cfg.run_dir / "report.json").read_text())["ranking"] == ["qwq", "r1"]
+
+
+def test_example_configs_load() -> None:
+    from ded_plugins.rollouts.config import load_rollout_config
+
+    root = Path(__file__).parent.parent.parent / "recipes" / "curation"
+    smoke = load_teacher_config(root / "smoke_test.yaml")
+    assert [t.name for t in smoke.teachers] == ["qwq_32b", "deepseek_r1", "qwen3_32b", "qwen3_235b_a22b"]
+    assert smoke.train.recipe == root.parent / "ded_smoke_32b.yaml"
+    assert smoke.questions.path == "simplescaling/s1K"  # a hub id stays as written
+    registry = get_registry()
+    for name, params in smoke.metrics:
+        assert registry.check_params(registry.get("teacher_metric", name), params, where=name) == []
+    rollout = load_rollout_config(root / "rollout_s1k_qwq_32b.yaml")
+    assert (rollout.samples, rollout.backend) == (8, "vllm")
+    assert (
+        registry.check_params(registry.get("rollout_backend", "vllm"), rollout.backend_params, where="b")
+        == []
+    )
