@@ -76,10 +76,21 @@ def load_block(name: str, block: Any, dataset_dir: Path) -> CurationConfig:
         data = dict(block)
         data.setdefault("run", name)
         try:
-            return load_curation_config(data, base_dir=dataset_dir.absolute())
+            config = load_curation_config(data, base_dir=dataset_dir.absolute())
         except ConfigError as exc:
-            raise ConfigError([f"{where}: {p}" for p in exc.problems]) from None
+            raise ConfigError([f"{where}: {p.removeprefix('<config>: ')}" for p in exc.problems]) from None
+        # later errors (unknown component, bad parameter) name the entry, not "<config>"
+        return dataclasses.replace(
+            config,
+            source=where,
+            stages=tuple(_relabel(s, where) for s in config.stages),
+            export=tuple(_relabel(s, where) for s in config.export),
+        )
     raise ConfigError(f"{where}: expected a curation config (mapping) or a path to one, found {block!r}")
+
+
+def _relabel(spec: StageSpec, where: str) -> StageSpec:
+    return dataclasses.replace(spec, where=spec.where.replace("<config>", where, 1))
 
 
 def input_digest(config: CurationConfig) -> str:

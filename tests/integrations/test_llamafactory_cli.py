@@ -6,7 +6,8 @@ Three launches share one workspace (a copy of recipes/ plus the tiny model), run
    rank 1 waits and reuses the cache; the stage table is in the log; the model is trained and saved;
 2. one process, again: the cache is reused, nothing is curated, training writes weights again;
 3. ``DED_AUTOLOAD=0``: the hook is off and LLaMA-Factory stops with its own missing-file error,
-   which shows the hook is what made the dataset exist.
+   which shows the hook is what made the dataset exist;
+4. a broken ``"ded"`` block: DED's one-paragraph error and exit code 2, no traceback.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class DemoRuns:
     manifest_after_first: str
     again: Launch
     no_autoload: Launch
+    bad_config: Launch
 
 
 def _free_port() -> int:
@@ -91,7 +93,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> DemoRuns
     manifest_text = manifest.read_text()
     again = _launch(ws, "output_dir=runs/demo/sft_again")
     off = _launch(ws, "output_dir=runs/demo/sft_off", DED_AUTOLOAD="0")
-    return DemoRuns(ws, first, manifest_text, again, off)
+    info_path = ws / "recipes" / "data" / "dataset_info.json"
+    info = json.loads(info_path.read_text())
+    info["ded_bad"] = {**info["ded_demo"], "ded": {**info["ded_demo"]["ded"], "stages": ["no_such_stage"]}}
+    info_path.write_text(json.dumps(info))
+    bad = _launch(ws, "dataset=ded_bad", "output_dir=runs/demo/sft_bad")
+    return DemoRuns(ws, first, manifest_text, again, off, bad)
 
 
 def test_two_rank_launch_curates_exactly_once_and_trains(demo: DemoRuns) -> None:
@@ -129,3 +136,11 @@ def test_without_the_autoload_llamafactory_cannot_find_the_dataset(demo: DemoRun
     assert "ValueError: File recipes/data/ded_demo.jsonl not found." in log
     assert "DED:" not in log
     assert not (demo.workspace / "runs" / "demo" / "sft_off" / "model.safetensors").exists()
+
+
+def test_a_broken_ded_block_is_a_clear_error_not_a_traceback(demo: DemoRuns) -> None:
+    log = demo.bad_config.log
+    assert demo.bad_config.returncode == 2, log[-4000:]
+    assert "DED could not curate dataset 'ded_bad'" in log
+    assert "unknown processor or selector 'no_such_stage'" in log
+    assert "Traceback" not in log
