@@ -5,10 +5,12 @@
     with Sandbox(grader="lcb2505") as sandbox:
         results = sandbox.run_many(requests)
 
-Time limits are judged on CPU time with a wall-clock backstop (1.5 x the limit + 0.5 s),
-and every time-limit verdict is run once more on an idle worker (after the rest of the
-batch, one at a time); that second verdict is final. This is the one deliberate
-deviation from upstream, whose wall-clock alarm makes verdicts depend on machine load.
+Time limits are judged on what a test would take on an idle machine: its CPU time plus
+the time all its threads were asleep (sampled by the worker), with a raw wall-clock
+backstop of 3 x the limit + 5 s. Every time-limit verdict is then run once more on an
+idle worker (after the rest of the batch, at most one per core at a time); that second
+verdict is final. This is the one deliberate deviation from upstream, whose wall-clock
+alarm makes verdicts depend on machine load.
 """
 
 from __future__ import annotations
@@ -154,10 +156,14 @@ class Sandbox:
         with ThreadPoolExecutor(self.workers) as pool:
             results = list(pool.map(one, requests))
         if self.rerun_time_limits:
-            for index, result in enumerate(results):
-                if result.status == "time_limit":
-                    again = self._execute(requests[index])
-                    results[index] = _with(again, reran=True)
+            again = [i for i, r in enumerate(results) if r.status == "time_limit"]
+            # the batch is done, so every worker is idle; never more at once than there are cores
+            width = max(1, min(self.workers, os.cpu_count() or 1))
+            with ThreadPoolExecutor(width) as pool:
+                for index, result in zip(
+                    again, pool.map(lambda i: self._execute(requests[i]), again), strict=True
+                ):
+                    results[index] = _with(result, reran=True)
         return results
 
     def _execute(self, request: RunRequest) -> RunResult:

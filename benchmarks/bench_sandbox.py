@@ -1,0 +1,177 @@
+"""Sandbox throughput against the official LiveCodeBench execution model.
+
+Workload: the 164 HumanEval canonical solutions (each wrapped as a stdin program that runs
+its ``check`` and prints ``OK``; all must pass) plus the LiveCodeBench semantics probes,
+the whole set repeated to a few thousand runs.
+
+Baseline: the official harness's execution model, re-implemented here on the same
+semantics code: a process pool of the same width, and per generation a fresh
+``multiprocessing.Manager`` plus one ``multiprocessing.Process`` that runs the tests
+in-process under ``signal.alarm`` and compares inside, joined with the official global
+timeout. Ours: :class:`ded_plugins.sandbox.Sandbox` (bubblewrap workers, fork per
+program, seccomp, CPU-time limits, every time-limit verdict re-run once).
+
+Checks that both give identical verdicts on every run, then prints ``speedup: X.X`` last.
+
+    python benchmarks/bench_sandbox.py [--rounds 15] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy  # noqa: F401  # the official testing_util imports numpy before forking
+
+from ded_plugins.sandbox import RunRequest, Sandbox
+from ded_plugins.sandbox.compare import judge_result, parse_expected
+from ded_plugins.sandbox.inside import ded_child
+
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "code"
+
+
+def humaneval_requests(path: Path) -> list[RunRequest]:
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            code = (
+                row["prompt"] + row["canonical_solution"] + "\n\n" + row["test"] + "\n\n"
+                f"check({row['entry_point']})\nprint('OK')\n"
+            )
+            out.append(
+                RunRequest(id=row["task_id"], code=code, inputs=("\n",), outputs=("OK\n",), timeout_s=6)
+            )
+    return out
+
+
+def probe_requests(path: Path) -> list[RunRequest]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        out.append(
+            RunRequest(
+                id=row["id"],
+                code=row["code"],
+                inputs=tuple(row["inputs"]),
+                outputs=tuple(row["outputs"]),
+                fn_name=row["fn_name"],
+                timeout_s=row["timeout_s"],
+            )
+        )
+    return out
+
+
+# --- the official execution model ----------------------------------------------------------------
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _Timeout
+
+
+def _run_test(request: RunRequest, grader: str, results: Any) -> None:
+    """What upstream's ``run_test`` does: alarm per test, guard, run and compare in this process."""
+    signal.signal(signal.SIGALRM, _alarm)
+    timeout = int(request.timeout_s)
+    sys.set_int_max_str_digits(50000)
+    program = ded_child.Program(request.code, list(request.inputs), request.fn_name, grader)
+    ded_child.reliability_guard()
+    call_based = request.fn_name is not None
+    out: list[bool] = []
+    signal.alarm(timeout)
+    try:
+        compiled = program.compile()
+    finally:
+        signal.alarm(0)
+    if compiled["k"] == "ok":
+        for index, expected in enumerate(request.outputs):
+            signal.alarm(timeout)
+            try:
+                report = program.run_test(index)
+            finally:
+                signal.alarm(0)
+            want = parse_expected(expected) if call_based else expected
+            out.append(judge_result(report, want, call_based) == "passed")
+            if not out[-1]:
+                break
+    else:
+        out.append(False)
+    results.append(out)
+
+
+def check_correctness(request: RunRequest, grader: str) -> bool:
+    manager = multiprocessing.Manager()
+    try:
+        results = manager.list()
+        proc = multiprocessing.Process(target=_run_test, args=(request, grader, results))
+        proc.start()
+        proc.join(timeout=(int(request.timeout_s) + 1) * len(request.inputs) + 5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        verdicts = list(results[0]) if results else []
+    finally:
+        manager.shutdown()
+    return bool(verdicts) and len(verdicts) == len(request.inputs) and all(verdicts)
+
+
+def _baseline_one(args: tuple[RunRequest, str]) -> bool:
+    return check_correctness(*args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--grader", default="lcb2505")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"benchmark data not found at {DATA}")
+    humaneval = humaneval_requests(DATA / "HumanEval.jsonl.gz")
+    probes = probe_requests(DATA / "lcb_semantics_probes.jsonl")
+    requests = (humaneval + probes) * args.rounds
+    print(f"{len(humaneval)} HumanEval + {len(probes)} probes x {args.rounds} rounds = {len(requests)} runs")
+    print(f"workers: {args.workers}, grader: {args.grader}")
+
+    start = time.perf_counter()
+    with Sandbox(workers=args.workers, grader=args.grader) as box:
+        ours = box.run_many(requests)
+        isolation = box.isolation
+    ours_s = time.perf_counter() - start
+    failed = [r.id for r in ours[: len(humaneval)] if not r.passed]
+    if failed:
+        sys.exit(f"HumanEval canonical solutions failed in the sandbox: {failed}")
+    print(f"ours: {ours_s:.2f} s ({len(requests) / ours_s:.1f} runs/s), isolation {isolation}")
+
+    start = time.perf_counter()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
+        base = list(pool.map(_baseline_one, [(r, args.grader) for r in requests], chunksize=1))
+    base_s = time.perf_counter() - start
+    print(
+        f"baseline (Manager + Process per generation): {base_s:.2f} s ({len(requests) / base_s:.1f} runs/s)"
+    )
+
+    differ = [(r.id, o.passed, b) for r, o, b in zip(requests, ours, base, strict=True) if o.passed != b]
+    if differ:
+        sys.exit(f"verdicts differ on {len(differ)} runs: {differ[:10]}")
+    print(f"verdicts identical on all {len(requests)} runs ({sum(base)} passed)")
+    print(f"speedup: {base_s / ours_s:.1f}")
+
+
+if __name__ == "__main__":
+    main()
