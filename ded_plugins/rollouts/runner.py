@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ded_plugins.errors import InputError
+from ded_plugins.errors import ConfigError, InputError
 from ded_plugins.io import dumps_line, read_rollouts, rollout_to_dict
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
@@ -51,9 +51,17 @@ def run_rollouts(
         from ded_plugins.plugins import get_registry
 
         registry = get_registry()
+    where = f"backend.{config.backend}"
+    problems = registry.check_params(
+        registry.get("rollout_backend", config.backend, where=where), config.backend_params, where=where
+    )
+    if problems:  # before anything is read or written
+        raise ConfigError(problems)
     pool = dict(questions) if questions is not None else config.questions.read()
     out = config.output
-    done = _existing_keys(out, config.model)
+    sampling = config.sampling.to_dict()
+    metadata = {"sampling": sampling, "backend": config.backend}
+    done = _existing_keys(out, config.model, sampling)
     requests = []
     for qid, q in pool.items():
         missing = tuple(i for i in range(config.samples) if (qid, i) not in done)
@@ -68,9 +76,8 @@ def run_rollouts(
     if not requests:
         return RolloutSummary(out, total - pending, 0, total)
     backend: RolloutBackend = registry.build(
-        "rollout_backend", config.backend, config.backend_params, where=f"backend.{config.backend}"
+        "rollout_backend", config.backend, config.backend_params, where=where
     )
-    metadata = {"sampling": config.sampling.to_dict(), "backend": config.backend}
     from tqdm import tqdm
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +120,12 @@ def run_rollouts(
     return RolloutSummary(out, total - pending, written, total)
 
 
-def _existing_keys(path: Path, model: str) -> set[tuple[str, int]]:
-    """Keys already in ``path``; a torn last line from a crash is cut off first."""
+def _existing_keys(path: Path, model: str, sampling: Mapping[str, Any]) -> set[tuple[str, int]]:
+    """Keys already in ``path``; a torn last line from a crash is cut off first.
+
+    Records sampled with other decoding parameters would mix two distributions in one
+    file, so they are an error rather than something to build on.
+    """
     if not path.exists():
         return set()
     _repair_tail(path)
@@ -126,6 +137,14 @@ def _existing_keys(path: Path, model: str) -> set[tuple[str, int]]:
                 path=str(path),
                 line=lineno,
                 field="model",
+            )
+        theirs = r.metadata.get("sampling")
+        if theirs is not None and theirs != sampling:
+            raise InputError(
+                f"was sampled with {theirs}, this config asks for {dict(sampling)}; use another output",
+                path=str(path),
+                line=lineno,
+                field="metadata.sampling",
             )
         key = (r.question_id, r.sample_index)
         if key in keys:

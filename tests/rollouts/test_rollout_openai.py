@@ -138,3 +138,19 @@ def test_non_retryable_status_fails_at_once(tmp_path: Path, loopback: Any) -> No
         run_rollouts(_config(tmp_path, server.base_url, backoff_s=0.01), progress=False)
     assert len(server.requests) >= 1
     assert all(r.get("n") == 1 for r in server.requests)
+
+
+def test_resume_refuses_other_sampling_and_bad_backend_params(tmp_path: Path, loopback: Any) -> None:
+    from ded_plugins.errors import ConfigError, InputError
+
+    server = loopback(_answer)
+    config = _config(tmp_path, server.base_url)
+    run_rollouts(config, progress=False)
+    before = Path(config["output"]).read_bytes()
+    hotter = {**config, "samples": SAMPLES + 1, "sampling": {**config["sampling"], "temperature": 1.0}}
+    with pytest.raises(InputError, match=r"rollouts.jsonl:1: field 'metadata.sampling': was sampled with"):
+        run_rollouts(hotter, progress=False)
+    bad = {**config, "backend": {"openai": {"base_url": server.base_url, "model": "m", "concurency": 2}}}
+    with pytest.raises(ConfigError, match="unknown parameter 'concurency' for rollout_backend 'openai'"):
+        run_rollouts(bad, progress=False)
+    assert Path(config["output"]).read_bytes() == before
