@@ -1,0 +1,146 @@
+"""Sandbox behaviour: statuses, forging, per-test bookkeeping, checkers, worker replacement."""
+
+from __future__ import annotations
+
+import decimal
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import stdin_request
+
+from ded_plugins.errors import SandboxError
+from ded_plugins.sandbox import RunRequest, Sandbox
+from ded_plugins.sandbox import isolation as isolation_mod
+
+
+pytestmark = pytest.mark.sandbox
+DED = Path(sys.executable).parent / "ded"
+
+
+def test_stdin_program_per_test_and_early_stop(box: Sandbox) -> None:
+    request = RunRequest(
+        code="n = int(input())\nprint(n * 2)",
+        inputs=("1\n", "2\n", "3\n", "4\n"),
+        outputs=("2\n", "5\n", "6\n", "8\n"),
+        timeout_s=2,
+    )
+    result = box.run(request)
+    assert result.status == "wrong_answer"
+    assert result.per_test == (True, False, None, None)
+    assert result.grader == "lcb2505"
+    assert result.isolation == "bwrap+seccomp+rlimits"
+
+
+def test_call_based_instance_reused_and_equality_rules(box: Sandbox) -> None:
+    code = "class Solution:\n    def twice(self, xs, k):\n        return [x * k for x in xs], k\n"
+    request = RunRequest(
+        code=code, inputs=("[1, 2]\n3", "[]\n1.0"), outputs=("[[3, 6], 3]", "[[], 1]"), fn_name="twice"
+    )
+    assert box.run(request).status == "passed"
+    nested_tuple = RunRequest(
+        code="def f(a):\n    return [(a, a)]\n", inputs=("1",), outputs=("[[1, 1]]",), fn_name="f"
+    )
+    assert box.run(nested_tuple).status == "wrong_answer"
+
+
+def test_forged_equality_and_missing_function(box: Sandbox) -> None:
+    forged = "class Any(list):\n    def __eq__(self, other): return True\nclass Solution:\n    def f(self, a): return Any()"
+    result = box.run(RunRequest(code=forged, inputs=("1",), outputs=("[42]",), fn_name="f"))
+    assert result.status == "wrong_answer"
+    missing = box.run(
+        RunRequest(code="class Solution:\n    pass", inputs=("1",), outputs=("1",), fn_name="f")
+    )
+    assert missing.status == "runtime_error"
+    assert missing.per_test == (False,)
+
+
+def test_big_integers_and_numpy_scalars(box: Sandbox) -> None:
+    with decimal.localcontext() as ctx:  # 5,000+ digits: past the host's int/str conversion cap
+        ctx.prec = 10_000
+        expected = str(decimal.Decimal(7) ** 6000)
+    big = RunRequest(
+        code="def f(n):\n    return 7 ** n\n", inputs=("6000",), outputs=(expected,), fn_name="f"
+    )
+    assert box.run(big).passed
+    scalar = RunRequest(
+        code="import numpy as np\ndef f(a):\n    return np.int64(a) * 2\n",
+        inputs=("21",),
+        outputs=("42",),
+        fn_name="f",
+    )
+    assert box.run(scalar).passed
+
+
+def test_limits_statuses(box: Sandbox) -> None:
+    assert box.run(stdin_request("x = bytearray(3 << 30)")).status == "memory_limit"
+    spin = box.run(stdin_request("while True:\n    pass", timeout_s=1))
+    assert spin.status == "time_limit"
+    assert spin.reran
+    assert box.run(stdin_request("raise ValueError('no')")).status == "runtime_error"
+    assert box.run(stdin_request("import resource")).status == "runtime_error"  # upstream poisons it
+
+
+def test_no_tests_is_never_a_pass(box: Sandbox) -> None:
+    result = box.run(RunRequest(code="print(1)", inputs=(), outputs=()))
+    assert not result.passed
+    assert result.status == "sandbox_error"
+
+
+def test_checker_accepts_any_valid_answer(box: Sandbox) -> None:
+    checker = (
+        "import sys\n"
+        "n = int(open(sys.argv[1]).read())\n"
+        "a, b = map(int, open(sys.argv[3]).read().split())\n"
+        "sys.exit(0 if a + b == n and a > 0 and b > 0 else 1)\n"
+    )
+    request = RunRequest(
+        code="n = int(input())\nprint(1, n - 1)",
+        inputs=("5\n", "9\n"),
+        outputs=("2 3\n", "4 5\n"),
+        checker=checker,
+    )
+    assert box.run(request).passed
+    wrong = RunRequest(
+        code="n = int(input())\nprint(0, n)", inputs=("5\n",), outputs=("2 3\n",), checker=checker
+    )
+    assert box.run(wrong).status == "wrong_answer"
+
+
+def test_dead_worker_is_replaced(namespaces: None) -> None:
+    with Sandbox(workers=1) as sandbox:
+        worker = sandbox._all[0]
+        os.killpg(worker.proc.pid, signal.SIGKILL)  # the worker this test started, by its id
+        worker.proc.wait()
+        result = sandbox.run(stdin_request("print(int(input()) + 1)", "1\n", "2\n"))
+        assert result.passed
+        assert sandbox._all[0] is not worker
+
+
+def test_refuses_without_namespaces_unless_degraded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(isolation_mod, "bwrap_available", lambda: (False, "no user namespaces (simulated)"))
+    monkeypatch.setattr("ded_plugins.sandbox.sandbox.bwrap_available", isolation_mod.bwrap_available)
+    with pytest.raises(SandboxError, match="allow-degraded"), Sandbox(workers=1):
+        pass
+    with Sandbox(workers=1, allow_degraded=True) as sandbox:
+        result = sandbox.run(stdin_request("print(input())", "hi\n", "hi\n"))
+        assert result.passed
+        assert result.isolation == "seccomp+rlimits"
+        escape = sandbox.run(stdin_request("import posix\nposix.fork()\nprint('forked')", out="forked\n"))
+        assert escape.status == "runtime_error"
+
+
+def test_cli_rejects_bad_rows_without_output(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "code": "print(1)", "inputs": ["\n"], "outputs": []}) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run(
+        [str(DED), "sandbox", "check", str(src), "-o", str(out)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "in.jsonl:1" in proc.stderr and "outputs" in proc.stderr
+    assert not out.exists()
