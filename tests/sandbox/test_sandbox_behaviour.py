@@ -49,7 +49,10 @@ def test_call_based_instance_reused_and_equality_rules(box: Sandbox) -> None:
 
 
 def test_forged_equality_and_missing_function(box: Sandbox) -> None:
-    forged = "class Any(list):\n    def __eq__(self, other): return True\nclass Solution:\n    def f(self, a): return Any()"
+    forged = (
+        "class Any(list):\n    def __eq__(self, other): return True\n"
+        "class Solution:\n    def f(self, a): return Any()"
+    )
     result = box.run(RunRequest(code=forged, inputs=("1",), outputs=("[42]",), fn_name="f"))
     assert result.status == "wrong_answer"
     missing = box.run(

@@ -21,9 +21,9 @@ def test_cli_matches_official_verdicts(
     grader: str, code_data: Path, namespaces: None, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.jsonl"
+    probes = code_data / "lcb_semantics_probes.jsonl"
     proc = subprocess.run(
-        [str(DED), "sandbox", "check", str(code_data / "lcb_semantics_probes.jsonl")]
-        + ["-o", str(out), "--grader", grader, "--workers", "2"],
+        [str(DED), "sandbox", "check", str(probes), "-o", str(out), "--grader", grader, "--workers", "2"],
         capture_output=True,
         text=True,
         check=False,
