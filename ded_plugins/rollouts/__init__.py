@@ -21,6 +21,7 @@ def vllm(
     dtype: str = "auto",
     max_model_len: int | None = None,
     gpu_memory_utilization: float = 0.9,
+    chunk_questions: int = 256,
     engine: str = "vllm:LLM",
 ) -> Any:
     """vLLM offline engine: n samples per prompt, chat template, data parallel over GPUs."""
@@ -33,6 +34,7 @@ def vllm(
         dtype=dtype,
         max_model_len=max_model_len,
         gpu_memory_utilization=gpu_memory_utilization,
+        chunk_questions=chunk_questions,
         engine=engine,
     )
 

@@ -2,8 +2,11 @@
 
 A thin adapter: vLLM does not run on CPU-only machines, so the test drives it with a
 fake engine class that has ``LLM``'s ``chat`` signature. Data parallelism runs one
-engine per rank in its own process, each seeing its slice of the GPUs, since one
-offline engine cannot spread over replicas.
+engine per rank in its own (non-daemonic, so tensor parallelism can start its own
+workers) process that sees only its slice of the GPUs, since one offline engine cannot
+spread over replicas. Each engine works through its share in chunks of
+``chunk_questions`` and hands every finished chunk back at once, so a crash loses at
+most one chunk per rank.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import importlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+import queue as queue_mod
+import traceback
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ded_plugins._optional import require
+from ded_plugins.errors import StageError
 from ded_plugins.rollouts.types import Emit, Generation, SampleRequest, Sampling
 
 
@@ -36,12 +42,14 @@ class VLLMBackend:
         dtype: str = "auto",
         max_model_len: int | None = None,
         gpu_memory_utilization: float = 0.9,
+        chunk_questions: int = 256,
         engine: str = "vllm:LLM",
     ) -> None:
-        if data_parallel_size < 1 or tensor_parallel_size < 1:
-            raise ValueError("tensor_parallel_size and data_parallel_size must be >= 1")
+        if data_parallel_size < 1 or tensor_parallel_size < 1 or chunk_questions < 1:
+            raise ValueError("tensor_parallel_size, data_parallel_size and chunk_questions must be >= 1")
         self.engine = engine
         self.data_parallel_size = data_parallel_size
+        self.chunk_questions = chunk_questions
         self.engine_args: dict[str, Any] = {
             "model": model,
             "tensor_parallel_size": tensor_parallel_size,
@@ -52,48 +60,102 @@ class VLLMBackend:
             self.engine_args["max_model_len"] = max_model_len
 
     def generate(self, requests: Sequence[SampleRequest], sampling: Sampling, emit: Emit) -> None:
-        """One engine call per rank; results are emitted as each rank's shard finishes."""
+        """Emit each chunk's samples as soon as its engine call returns."""
         if self.data_parallel_size == 1:
-            for g in _run_shard(self.engine, self.engine_args, list(requests), sampling, None):
-                emit(g)
+            for chunk in _work(self.engine, self.engine_args, list(requests), sampling, self.chunk_questions):
+                for g in chunk:
+                    emit(g)
             return
         tp = self.engine_args["tensor_parallel_size"]
         ctx = multiprocessing.get_context("spawn")
-        shards = [list(requests[r :: self.data_parallel_size]) for r in range(self.data_parallel_size)]
-        with ctx.Pool(self.data_parallel_size) as pool:
-            jobs = [
-                pool.apply_async(
-                    _run_shard,
-                    (self.engine, self.engine_args, shard, sampling, list(range(r * tp, (r + 1) * tp))),
-                )
-                for r, shard in enumerate(shards)
-                if shard
-            ]
-            for job in jobs:
-                for g in job.get():
+        results: Any = ctx.Queue()
+        procs = []
+        for rank in range(self.data_parallel_size):
+            shard = list(requests[rank :: self.data_parallel_size])
+            if not shard:
+                continue
+            devices = ",".join(str(d) for d in range(rank * tp, (rank + 1) * tp))
+            args = (
+                results,
+                rank,
+                devices,
+                self.engine,
+                self.engine_args,
+                shard,
+                sampling,
+                self.chunk_questions,
+            )
+            proc = ctx.Process(target=_rank_main, args=args, daemon=False)
+            proc.start()
+            procs.append(proc)
+        try:
+            running = len(procs)
+            while running:
+                try:
+                    kind, rank, payload = results.get(timeout=5.0)
+                except queue_mod.Empty:
+                    dead = [p for p in procs if p.exitcode not in (None, 0)]
+                    if dead:
+                        raise StageError(
+                            f"a vLLM data-parallel rank died (exit code {dead[0].exitcode})"
+                        ) from None
+                    continue
+                if kind == "error":
+                    raise StageError(f"vLLM data-parallel rank {rank} failed:\n{payload}")
+                if kind == "done":
+                    running -= 1
+                    continue
+                for g in payload:
                     emit(g)
+        finally:
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+                p.join()
 
 
-def _load_engine_class(spec: str) -> Any:
-    module, _, attr = spec.partition(":")
+def _rank_main(
+    results: Any,
+    rank: int,
+    devices: str,
+    engine: str,
+    engine_args: dict[str, Any],
+    shard: list[SampleRequest],
+    sampling: Sampling,
+    chunk_questions: int,
+) -> None:
+    os.environ["CUDA_VISIBLE_DEVICES"] = devices  # before the engine touches CUDA
+    try:
+        for chunk in _work(engine, engine_args, shard, sampling, chunk_questions):
+            results.put(("chunk", rank, chunk))
+        results.put(("done", rank, None))
+    except BaseException:
+        results.put(("error", rank, traceback.format_exc()))
+
+
+def _engine_module(engine: str) -> Any:
+    module = engine.partition(":")[0]
     if module == "vllm":
-        return getattr(require("vllm", "vllm", purpose="the vllm rollout backend"), attr or "LLM")
-    return getattr(importlib.import_module(module), attr)
+        return require("vllm", "vllm", purpose="the vllm rollout backend")
+    return importlib.import_module(module)
 
 
-def _run_shard(
+def _work(
     engine: str,
     engine_args: dict[str, Any],
     requests: list[SampleRequest],
     sampling: Sampling,
-    devices: list[int] | None,
-) -> list[Generation]:
-    if devices is not None:  # a data-parallel rank: only its own GPUs
-        os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, devices))
-    llm = _load_engine_class(engine)(**engine_args)
-    params_cls = _sampling_params_class(engine)
+    chunk_questions: int,
+) -> Iterator[list[Generation]]:
+    module = _engine_module(engine)
+    llm = getattr(module, engine.partition(":")[2] or "LLM")(**engine_args)
+    for start in range(0, len(requests), chunk_questions):
+        yield _chat(llm, module.SamplingParams, requests[start : start + chunk_questions], sampling)
+
+
+def _chat(llm: Any, params_cls: Any, requests: list[SampleRequest], sampling: Sampling) -> list[Generation]:
     conversations = [[{"role": "user", "content": r.prompt}] for r in requests]
-    # n samples per prompt share one request; vLLM derives the n streams from the one seed
+    # n samples per prompt share one request; vLLM derives the n streams from its one seed
     params = [
         params_cls(
             n=len(r.sample_indices),
@@ -107,8 +169,11 @@ def _run_shard(
     ]
     outputs = llm.chat(conversations, params, use_tqdm=False, add_generation_prompt=True)
     result: list[Generation] = []
-    for req, out in zip(requests, outputs, strict=True):
-        prefix = "<think>\n" if out.prompt.rstrip("\n").endswith("<think>") else ""
+    for req, conv, out in zip(requests, conversations, outputs, strict=True):
+        prompt = out.prompt
+        if prompt is None:  # a tokenized prompt: render the template to see how it ends
+            prompt = llm.get_tokenizer().apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
+        prefix = "<think>\n" if prompt.rstrip("\n").endswith("<think>") else ""
         for index, completion in zip(req.sample_indices, out.outputs, strict=True):
             result.append(
                 Generation(
@@ -121,10 +186,3 @@ def _run_shard(
                 )
             )
     return result
-
-
-def _sampling_params_class(engine: str) -> Any:
-    if engine.partition(":")[0] == "vllm":
-        return require("vllm", "vllm").SamplingParams
-    module = importlib.import_module(engine.partition(":")[0])
-    return module.SamplingParams

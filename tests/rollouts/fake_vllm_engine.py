@@ -29,7 +29,7 @@ class _Completion:
 
 @dataclass
 class _Output:
-    prompt: str
+    prompt: str | None
     outputs: list[_Completion] = field(default_factory=list)
 
 
@@ -39,17 +39,28 @@ class FakeLLM:
     def __init__(self, **engine_args: Any) -> None:
         from transformers import AutoTokenizer
 
+        if engine_args["model"] == "broken":
+            raise RuntimeError("CUDA out of memory (fake)")
         self.engine_args = engine_args
         self.tokenizer = AutoTokenizer.from_pretrained(engine_args["model"])
         self.devices = os.environ.get("CUDA_VISIBLE_DEVICES", "")
 
+    def get_tokenizer(self) -> Any:
+        return self.tokenizer
+
     def chat(self, conversations: list[Any], params: list[SamplingParams], **kwargs: Any) -> list[_Output]:
         assert kwargs.get("add_generation_prompt") is True
         out = []
-        for conv, p in zip(conversations, params, strict=True):
+        for i, (conv, p) in enumerate(zip(conversations, params, strict=True)):
             prompt = self.tokenizer.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
             texts = [
                 f"step {k} seed {p.seed} gpus {self.devices}\n</think>\n\n\\boxed{{{k}}}" for k in range(p.n)
             ]
-            out.append(_Output(prompt, [_Completion(t, [1] * (k + 3), "stop") for k, t in enumerate(texts)]))
+            # vLLM leaves ``prompt`` empty for tokenized prompts; the adapter must cope with both
+            out.append(
+                _Output(
+                    prompt if i % 2 == 0 else None,
+                    [_Completion(t, [1] * (k + 3), "stop") for k, t in enumerate(texts)],
+                )
+            )
         return out

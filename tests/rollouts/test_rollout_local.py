@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from ded_plugins.cli import main
+from ded_plugins.errors import StageError
 from ded_plugins.io import read_rollouts
 from ded_plugins.rollouts.runner import run_rollouts
 
@@ -65,6 +66,7 @@ def test_vllm_backend_with_fake_engine(
                 "engine": "fake_vllm_engine:FakeLLM",
                 "tensor_parallel_size": 2,
                 "data_parallel_size": 2,
+                "chunk_questions": 1,
             }
         },
     }
@@ -78,6 +80,12 @@ def test_vllm_backend_with_fake_engine(
         assert r.n_tokens == r.sample_index + 3
     # data parallel: two ranks, each pinned to its own two GPUs
     assert {r.text.split("gpus ")[1].split("\n")[0] for r in rollouts} == {"0,1", "2,3"}
+    # a rank that fails reports its traceback; nothing half-done is written
+    broken = {**config, "output": str(tmp_path / "broken.jsonl")}
+    broken["backend"] = {"vllm": {**config["backend"]["vllm"], "model": "broken"}}
+    with pytest.raises(StageError, match=r"(?s)rank \d failed.*CUDA out of memory \(fake\)"):
+        run_rollouts(broken, progress=False)
+    assert Path(broken["output"]).read_text() == ""
 
 
 def test_cli_rollout_and_bad_config(
