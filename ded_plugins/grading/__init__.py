@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ded_plugins.grading.choice import extract_choice
+from ded_plugins.grading.code import extract_code
 from ded_plugins.grading.extract import answer_section, extract_answer
 from ded_plugins.grading.mathgrade import MathGrade, grade_math, math_equal
 from ded_plugins.grading.parallel import grade_many
@@ -16,6 +17,7 @@ __all__ = [
     "answer_section",
     "extract_answer",
     "extract_choice",
+    "extract_code",
     "grade_many",
     "grade_math",
     "math_equal",
