@@ -152,3 +152,46 @@ def test_under_the_cli_a_ded_error_exits_2_without_traceback(
     with pytest.raises(SystemExit) as info:
         loader.get_dataset_list(["bad"], "recipes/data")
     assert info.value.code == 2
+
+
+def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path) -> None:
+    """Without LLaMA-Factory's barrier (two launches at once) the file lock makes one curate, one wait."""
+    import fcntl
+    import subprocess
+    import time
+
+    block = {
+        "run": "race",
+        "questions": "demo/questions.jsonl",
+        "rollouts": ["demo/teacher_a.jsonl", "demo/teacher_b.jsonl"],
+        "stages": ["think_format", {"diversity": {"k": 2}}],
+    }
+    script = (
+        "import json, sys; from pathlib import Path\n"
+        "from ded_plugins.integrations.llamafactory_data import curate_entry\n"
+        "print('start', flush=True)\n"
+        "e = curate_entry('race', json.loads(sys.argv[1]), Path('recipes/data'), rank=sys.argv[2])\n"
+        "print('reused' if e.reused else 'curated', e.rows, flush=True)\n"
+    )
+    cache = workspace / "recipes" / "data" / ".ded_cache"
+    cache.mkdir(parents=True)
+    with open(cache / ".race.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as if another process were curating right now
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, json.dumps(block), str(rank)],
+                cwd=workspace,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for rank in (0, 1)
+        ]
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "start"
+        time.sleep(1.0)
+        assert [p.poll() for p in procs] == [None, None]  # both wait
+        assert not list(cache.glob("race-*/manifest.json"))
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outputs == ["curated 8", "reused 8"]
