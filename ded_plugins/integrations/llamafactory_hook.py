@@ -73,11 +73,25 @@ def install(module: ModuleType) -> bool:
                 SUPPORTED,
             )
             return False
+        _warn_if_unsupported_version()
         setattr(module, "get_dataset_list", _wrap(original))  # noqa: B010 (mypy: ModuleType has no such attribute)
         return True
     except Exception as exc:  # the host program must never fail because of us
         log.warning("DED: installing the LLaMA-Factory curation hook failed: %r", exc)
         return False
+
+
+def _warn_if_unsupported_version() -> None:
+    """The signature matched, so the hook goes in; an untested version still deserves a word."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("llamafactory")
+        parts = tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
+    except (metadata.PackageNotFoundError, ValueError):
+        return
+    if not (0, 9, 5) <= parts < (0, 10):
+        log.warning("DED: LLaMA-Factory %s is outside the tested range %s", version, SUPPORTED)
 
 
 def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
