@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ded_plugins.grading.latex import LatexError, latex_to_sympy
-from ded_plugins.grading.normalize import normalize_answer, normalize_text, strip_unit
+from ded_plugins.grading.normalize import mixed_number, normalize_answer, normalize_text, strip_unit
 
 
 __all__ = ["Equation", "Expr", "Node", "Seq", "SetNode", "Text", "parse_answer", "split_top"]
@@ -182,7 +182,7 @@ def _relation_set(text: str) -> Node | None:
 
 
 def _single(text: str) -> Node:
-    text = strip_unit(_WORD_LABEL.sub("", text).strip())
+    text = mixed_number(strip_unit(_WORD_LABEL.sub("", text).strip()))
     cut = _QUALIFIER.sub("", text).strip()
     if cut and cut != text:  # "(n, 1) for all positive integers n": the qualifier is no part of it
         node = _single(cut)

@@ -6,8 +6,8 @@ import logging
 import re
 from dataclasses import dataclass
 
-from ded_plugins.grading.answer import Expr, Seq, parse_answer
-from ded_plugins.grading.compare import answers_equal, nodes_equal, values_equal
+from ded_plugins.grading.answer import Expr, parse_answer
+from ded_plugins.grading.compare import answers_equal, values_equal
 from ded_plugins.grading.extract import THINK_CLOSE, answer_section, extract_answer
 from ded_plugins.grading.latex import ExprTooLargeError
 from ded_plugins.grading.normalize import normalize_answer
@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _DEGREES = re.compile(r"\\circ|°|\\degree|\bdegrees?\b")
-_RENAMEABLE = set("klmnpqrstuvwxyz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +37,6 @@ class MathGrade:
     think_finished: bool = False
 
 
-def _bare_symbol(node: object) -> str | None:
-    while isinstance(node, Seq) and len(node.items) == 1:
-        node = node.items[0]
-    if isinstance(node, Expr) and getattr(node.value, "is_Symbol", False):
-        return str(node.value)
-    return None
-
-
 def math_equal(candidate: str, gold: str) -> bool:
     """Is ``candidate`` (a bare answer, LaTeX or plain) equivalent to ``gold``?"""
     cand_n, gold_n = normalize_answer(candidate), normalize_answer(gold)
@@ -61,10 +52,7 @@ def math_equal(candidate: str, gold: str) -> bool:
         return False
     except RecursionError:
         return False
-    # renaming one free variable must not turn choice "B" into "C"
-    bare = [s for s in (_bare_symbol(g), _bare_symbol(c)) if s is not None]
-    renameable = not bare or all(s in _RENAMEABLE for s in bare)
-    equal = answers_equal(g, c) if renameable else nodes_equal(g, c)
+    equal = answers_equal(g, c)
     if not equal and (_DEGREES.search(candidate) is None) != (_DEGREES.search(gold) is None):
         # one side in degrees, the other in radians (with pi): compare the angle
         deg, rad = (candidate, gold) if _DEGREES.search(candidate) else (gold, candidate)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 
-__all__ = ["normalize_answer", "normalize_text", "strip_unit", "unwrap_command"]
+__all__ = ["mixed_number", "normalize_answer", "normalize_text", "strip_unit", "unwrap_command"]
 
 _UNICODE = {
     "−": "-", "–": "-", "—": "-", "×": r"\times ", "÷": r"\div ", "·": r"\cdot ", "π": r"\pi ",
@@ -72,6 +72,15 @@ def strip_unit(s: str) -> str:
     return s
 
 
+def mixed_number(s: str) -> str:
+    """``21 \\frac{13}{14}`` is a mixed number (a sum) when the fraction is proper."""
+    m = _MIXED.match(s)
+    if m and int(m.group(2)) < int(m.group(3)):
+        sign, whole = ("-", m.group(1)[1:]) if m.group(1).startswith("-") else ("", m.group(1))
+        return f"{sign}({whole}+\\frac{{{m.group(2)}}}{{{m.group(3)}}})"
+    return s
+
+
 def normalize_answer(text: str) -> str:
     """Canonical LaTeX-ish form of an answer string (same value, fewer spellings)."""
     s = _repair_escapes(text).strip()
@@ -96,11 +105,7 @@ def normalize_answer(text: str) -> str:
     m = _ORDINAL.match(s)
     if m:
         s = m.group(1)
-    s = strip_unit(s)
-    m = _MIXED.match(s)  # 21 \frac{13}{14} is a mixed number when the fraction is proper
-    if m and int(m.group(2)) < int(m.group(3)):
-        sign, whole = ("-", m.group(1)[1:]) if m.group(1).startswith("-") else ("", m.group(1))
-        s = f"{sign}({whole}+\\frac{{{m.group(2)}}}{{{m.group(3)}}})"
+    s = mixed_number(strip_unit(s))
     if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):  # 10,080 and 32,348: thousands separators
         s = s.replace(",", "")
     return s.strip()

@@ -48,6 +48,11 @@ EQUIVALENT = [
     ("x=5", "x = 5"),
     ("n\\pi", "k\\pi"),  # one free variable may be renamed
     ("3:2", "1.5"),
+    ("\\frac{639}{40}", "15\\frac{39}{40}, \\frac{639}{40}"),  # one answer written two ways
+    ("C x^2 + 1", "c x^2 + 1"),  # a constant renamed by case only
+    ("f(z) = z", "f(x) = x"),
+    ("y + 1 = -(2x-1)^2", "-4x^2 + 4x - 2"),  # the gold equation solved for the variable it defines
+    ("\\frac{\\pi}{6}", "30^\\circ"),  # degrees against radians
 ]
 
 DIFFERENT = [
@@ -74,6 +79,9 @@ DIFFERENT = [
     ("4:30", "2:15"),
     ("", "5"),
     ("5", ""),
+    ("a + 1", "b + 1"),  # a and b are given quantities, not dummy variables
+    ("(x, y)", "(y, x)"),
+    ("\\frac{639}{40}", "15\\frac{39}{40}, 16"),
 ]
 
 
