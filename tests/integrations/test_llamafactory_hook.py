@@ -195,3 +195,30 @@ def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path)
     outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
     assert [p.returncode for p in procs] == [0, 0]
     assert outputs == ["curated 8", "reused 8"]
+
+
+def test_hook_reuses_the_stages_of_an_earlier_ded_curate(workspace: Path, loader: types.ModuleType) -> None:
+    """`ded curate CONFIG` then training: the hook resumes that run instead of recomputing it."""
+    from ded_plugins.config import load_curation_config
+    from ded_plugins.pipeline import run_curation
+
+    data_dir = workspace / "recipes" / "data"
+    (data_dir / "first.ded.yaml").write_text(
+        "run: first\nquestions: demo/questions.jsonl\n"
+        "rollouts: [demo/teacher_a.jsonl, demo/teacher_b.jsonl]\n"
+        "stages: [think_format, {diversity: {k: 2}}]\n"
+        "export: [llamafactory: {dataset_dir: recipes/data, dataset_name: first}]\n"
+    )
+    run_curation(load_curation_config(data_dir / "first.ded.yaml"), progress=False)  # what `ded curate` does
+    stats = workspace / "runs" / "first" / "02_diversity" / "stats.json"
+    before = stats.stat().st_mtime_ns
+    info = json.loads((data_dir / "dataset_info.json").read_text())
+    assert info["first"]["file_name"] == "first.jsonl"  # the exporter's entry, merged
+    info["first"]["ded"] = "first.ded.yaml"
+    (data_dir / "dataset_info.json").write_text(json.dumps(info))
+
+    (attr,) = loader.get_dataset_list(["first"], "recipes/data")
+    assert stats.stat().st_mtime_ns == before  # the stage was reused, not rerun
+    curated = Path(attr.dataset_name)
+    assert ".ded_cache" in curated.parts
+    assert curated.read_bytes() == (data_dir / "first.jsonl").read_bytes()
