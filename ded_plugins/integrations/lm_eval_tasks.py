@@ -178,6 +178,15 @@ def make_task_class() -> type:
                 config["repeats"] = int(meta["ded_k"])
             self._grader = str(meta.get("ded_grader", "math"))
             self._think_required = _truthy(meta.get("think_required", True))
+            if meta.get("think_end_token"):
+                # the backend already cut the thinking off: what we get is the answer part only
+                log.warning(
+                    "%s: model_args set think_end_token, so responses arrive without their thinking; "
+                    "grading them as answers (think_finished is then not measurable)",
+                    config.get("task"),
+                )
+                self._think_required = False
+            self._warned_template = False
             self._tokenizer_name = meta.get("tokenizer") or meta.get("pretrained")
             self._counter: Callable[[str], int] | None = None
             super().__init__(config=config, **kwargs)
@@ -194,6 +203,16 @@ def make_task_class() -> type:
                     )
                     self._tokenizer_name = None
             return self._counter
+
+        def fewshot_context(self, doc: Any, num_fewshot: int, *args: Any, **kwargs: Any) -> Any:
+            if not kwargs.get("apply_chat_template") and not self._warned_template:
+                self._warned_template = True
+                log.warning(
+                    "%s: prompts are sent without the model's chat template; reasoning models "
+                    "need --apply_chat_template",
+                    self.config.task,
+                )
+            return super().fewshot_context(doc, num_fewshot, *args, **kwargs)
 
         def process_results(self, doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, float]:
             samples = results[0] if results and isinstance(results[0], list | tuple) else list(results)

@@ -124,3 +124,22 @@ def test_missing_local_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tm
     bad.write_text('{"problem": "1+1", "answer": "2"}\n{oops\n')
     with pytest.raises(InputError, match=r"bad.jsonl:2"):
         load_docs(ded_data_name="aime25", ded_hub_id="x", aime25_path=str(bad))
+
+
+def test_think_end_token_in_model_args_means_responses_are_answers_only(local_data: dict[str, Path]) -> None:
+    task = _manager(metadata={"think_end_token": "</think>"}).load(["ded_aime25"])["tasks"]["ded_aime25"]
+    doc = next(iter(task.test_docs()))
+    assert task.process_results(doc, [["So the answer is \\boxed{70}."]])["pass@1"] == 1.0
+    strict = _manager().load(["ded_aime25"])["tasks"]["ded_aime25"]
+    assert strict.process_results(doc, [["So the answer is \\boxed{70}."]])["pass@1"] == 0.0
+
+
+def test_warns_once_without_chat_template(
+    local_data: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    task = _manager().load(["ded_math500"])["tasks"]["ded_math500"]
+    docs = list(task.test_docs())[:2]
+    with caplog.at_level("WARNING"):
+        prompts = [task.fewshot_context(d, num_fewshot=0, apply_chat_template=False) for d in docs]
+    assert prompts[0].startswith(docs[0]["problem"])
+    assert sum("--apply_chat_template" in r.message for r in caplog.records) == 1
