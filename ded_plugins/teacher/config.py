@@ -22,6 +22,7 @@ eval:
   model: vllm
   model_args: {tensor_parallel_size: 8}
   args: [--apply_chat_template]
+  baseline: true                  # also evaluate the student before SFT (the gains in the report)
 metrics: [pass_rate, length, token_entropy, pca_shift]
 aggregate: mean                   # or {weights: {task: weight}}
 ```
@@ -56,7 +57,7 @@ _TOP = (
 )  # fmt: skip
 _TEACHER = ("name", "backend", "rollouts", "model_path", "sampling")
 _TRAIN = ("recipe", "overrides", "command", "env")
-_EVAL = ("tasks", "model", "model_args", "args", "metrics", "command", "env", "include_path")
+_EVAL = ("tasks", "model", "model_args", "args", "metrics", "command", "env", "include_path", "baseline")
 DEFAULT_METRICS = ("pass_rate", "length", "token_entropy", "pca_shift")
 
 
@@ -89,6 +90,8 @@ class EvalSpec:
     command: tuple[str, ...] = ("lm_eval",)
     env: Mapping[str, str] = field(default_factory=dict)
     include_path: str | None = None
+    #: also evaluate the student before any SFT, for the gains (Table 1's deltas)
+    baseline: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,6 +223,8 @@ def load_teacher_config(
     tasks = _str_list(eval_raw.get("tasks", []), "eval.tasks", problems)
     if "eval" in raw and not tasks:
         problems.append("eval.tasks: name at least one lm-eval task")
+    if not isinstance(eval_raw.get("baseline", False), bool):
+        problems.append(f"eval.baseline: expected true or false, found {eval_raw['baseline']!r}")
     metrics: list[tuple[str, Mapping[str, Any]]] = []
     raw_metrics = raw.get("metrics", list(DEFAULT_METRICS))
     if not isinstance(raw_metrics, list):
@@ -273,6 +278,7 @@ def load_teacher_config(
             command=_str_list(eval_raw.get("command", ["lm_eval"]), "eval.command", problems),
             env={str(k): str(v) for k, v in _str_map(eval_raw.get("env"), "eval.env", problems).items()},
             include_path=_local(str(eval_raw["include_path"]), base) if "include_path" in eval_raw else None,
+            baseline=bool(eval_raw.get("baseline", False)),
         ),
         metrics=tuple(metrics),
         weights=weights,

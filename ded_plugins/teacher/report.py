@@ -36,16 +36,18 @@ def _aggregate_label(config: TeacherConfig) -> str:
     return "weighted mean (" + ", ".join(f"{t}: {w:g}" for t, w in config.weights.items()) + ")"
 
 
-def _plots(config: TeacherConfig, ranked: Sequence[TeacherOutcome]) -> dict[str, str]:
+def _plots(
+    config: TeacherConfig, ranked: Sequence[TeacherOutcome], baseline: TeacherOutcome | None
+) -> dict[str, str]:
     out = config.run_dir
-    names = [o.name for o in ranked]
+    bars = [*ranked, *([baseline] if baseline else [])]
     made = {}
     plots.scores_plot(
         out / "scores.png",
-        names,
+        [o.name for o in bars],
         config.eval.tasks,
-        {o.name: {t: s["score"] for t, s in o.scores.items()} for o in ranked},
-        {o.name: o.aggregate or 0.0 for o in ranked},
+        {o.name: {t: s["score"] for t, s in o.scores.items()} for o in bars},
+        {o.name: o.aggregate or 0.0 for o in bars},
     )
     made["scores"] = "scores.png"
     entropies = {
@@ -77,7 +79,12 @@ def _metric(o: TeacherOutcome, name: str, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else None
 
 
-def _markdown(config: TeacherConfig, ranked: Sequence[TeacherOutcome], made: Mapping[str, str]) -> str:
+def _markdown(
+    config: TeacherConfig,
+    ranked: Sequence[TeacherOutcome],
+    baseline: TeacherOutcome | None,
+    made: Mapping[str, str],
+) -> str:
     win = ranked[0]
     lines = [f"# Teacher smoke test `{config.run}`", ""]
     margin = ""
@@ -88,6 +95,8 @@ def _markdown(config: TeacherConfig, ranked: Sequence[TeacherOutcome], made: Map
             if gap > 0
             else f", tied with **{ranked[1].name}** (the config's order breaks ties)"
         )
+    if baseline is not None:
+        margin += f"; the student without SFT scores {_fmt(baseline.aggregate)}"
     lines += [
         f"**Winner: {win.name}**: {_aggregate_label(config)} {_fmt(win.aggregate)}{margin}. "
         f"Student `{config.student}`, {win.corpus_size} questions, one trajectory per question per teacher.",
@@ -116,6 +125,10 @@ def _markdown(config: TeacherConfig, ranked: Sequence[TeacherOutcome], made: Map
             _fmt(_metric(o, "pca_shift", "mean_dis")),
         ]
         lines.append("| " + " | ".join(row) + " |")
+    if baseline is not None:
+        row = ["-", "student without SFT", _fmt(baseline.aggregate)]
+        row += [_fmt(baseline.scores.get(t, {}).get("score")) for t in config.eval.tasks]
+        lines.append("| " + " | ".join(row + ["-"] * 5) + " |")
     lines += [""] + [f"![{k}]({v})" for k, v in made.items()] + [""]
     lines += [
         "## How to read this",
@@ -157,10 +170,12 @@ def _markdown(config: TeacherConfig, ranked: Sequence[TeacherOutcome], made: Map
     return "\n".join(lines) + "\n"
 
 
-def write_report(config: TeacherConfig, ranked: Sequence[TeacherOutcome]) -> dict[str, Any]:
+def write_report(
+    config: TeacherConfig, ranked: Sequence[TeacherOutcome], baseline: TeacherOutcome | None = None
+) -> dict[str, Any]:
     """Write plots, ``report.md`` and ``report.json`` into the run directory; return the JSON."""
     config.run_dir.mkdir(parents=True, exist_ok=True)
-    made = _plots(config, ranked)
+    made = _plots(config, ranked, baseline)
     report = {
         "run": config.run,
         "student": config.student,
@@ -179,10 +194,13 @@ def write_report(config: TeacherConfig, ranked: Sequence[TeacherOutcome]) -> dic
             }
             for o in ranked
         },
+        "baseline": None
+        if baseline is None
+        else {"aggregate": baseline.aggregate, "scores": baseline.scores, "steps": baseline.steps},
         "plots": made,
     }
     with atomic_write(config.run_dir / "report.md") as fh:
-        fh.write(_markdown(config, ranked, made))
+        fh.write(_markdown(config, ranked, baseline, made))
     write_json(config.run_dir / "report.json", report)
     log.info("report: %s", config.run_dir / "report.md")
     return report

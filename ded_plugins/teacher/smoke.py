@@ -266,4 +266,23 @@ def run_teacher_selection(
         outcomes.append(outcome)
     # stable sort: ties keep the config's order
     ranked = sorted(outcomes, key=lambda o: -(o.aggregate or 0.0))
-    return write_report(config, ranked)
+    baseline = _baseline(config) if config.eval.baseline else None
+    return write_report(config, ranked, baseline)
+
+
+def _baseline(config: TeacherConfig) -> TeacherOutcome:
+    """The student before any SFT, evaluated once with the same tasks and arguments."""
+    outcome = TeacherOutcome(name="base_student", dir=(config.run_dir / "_base_student").absolute())
+    eval_dir = outcome.dir / "eval"
+    cmd = eval_command(
+        config.eval, student=config.student, model_dir=Path(config.student), output_path=eval_dir
+    )
+
+    def evaluate() -> dict[str, Any]:
+        shutil.rmtree(eval_dir, ignore_errors=True)
+        run_logged(cmd, outcome.dir / "logs" / "eval.log", env=config.eval.env)
+        return read_scores(eval_dir, config.eval.tasks, config.eval.metrics)
+
+    outcome.scores = _Steps(outcome).run("eval_run", _digest(cmd, config.eval.metrics), evaluate)
+    outcome.aggregate = _aggregate(outcome.scores, config.weights)
+    return outcome

@@ -96,6 +96,7 @@ def test_ded_teacher_end_to_end(
             "model_args": {"dtype": "float32"},
             "include_path": str(_task_dir(tmp_path)),
             "env": {"DED_MATH500_PATH": str(_math500(tmp_path))},
+            "baseline": True,
             "args": [
                 "--device",
                 "cpu",
@@ -151,7 +152,10 @@ def test_ded_teacher_end_to_end(
         for log in ("rollouts", "export", "train", "eval"):
             assert (tdir / "logs" / f"{log}.log").stat().st_size > 0, log
         assert "llamafactory-cli" in (tdir / "logs" / "train.log").read_text().splitlines()[0]
+    assert set(report["baseline"]["scores"]) == {TASK, "ded_math500"}
+    assert report["baseline"]["steps"] == {"eval_run": "ran"}
     md = (run_dir / "report.md").read_text()
+    assert "| - | student without SFT |" in md
     head = "\n".join(md.splitlines()[:12])
     assert f"**Winner: {report['winner']}**" in head
     assert "| rank | teacher | aggregate |" in head
@@ -176,5 +180,6 @@ def test_ded_teacher_end_to_end(
         assert set(t["steps"].values()) == {"skipped"}, t["steps"]
         assert t["scores"] == report["teachers"][name]["scores"]
         assert t["metrics"] == report["teachers"][name]["metrics"]
+    assert again["baseline"]["steps"] == {"eval_run": "skipped"}
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # nothing retrained
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
