@@ -51,10 +51,14 @@ def scores_plot(
     width = 0.8 / max(len(teachers), 1)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(labels)), 4.0))
     x = np.arange(len(labels))
+    top = 0.0
     for i, t in enumerate(teachers):
         values = [scores[t].get(task, np.nan) for task in tasks] + [aggregate[t]]
-        bars = ax.bar(x + (i - (len(teachers) - 1) / 2) * width, values, width, label=t)
+        top = max([top, *(v for v in values if v == v)])
+        colour = "0.6" if t == "base_student" else f"C{i}"
+        bars = ax.bar(x + (i - (len(teachers) - 1) / 2) * width, values, width, label=t, color=colour)
         ax.bar_label(bars, fmt="%.3f", fontsize=7)
+    ax.set_ylim(0.0, top * 1.15 if top > 0 else 1.0)
     ax.set_xticks(x, labels)
     ax.set_ylabel("score")
     ax.set_title("Smoke-test benchmark scores per teacher")
