@@ -134,7 +134,7 @@ def _expr(text: str) -> Node:
         value = latex_to_sympy(text)
     except LatexError:
         return Text(normalize_text(text))
-    if value.has(sympy.zoo, sympy.nan):
+    if not isinstance(value, sympy.Expr) or value.has(sympy.zoo, sympy.nan):  # tuples, booleans, 1/0
         return Text(normalize_text(text))
     dec = re.fullmatch(r"-?\d+\.(\d+)", text)
     return Expr(value, len(dec.group(1)) if dec else None)

@@ -110,3 +110,22 @@ def test_huge_numbers_are_refused_not_computed() -> None:
 def test_junk_is_wrong_not_an_error() -> None:
     for junk in ("\\frac{", "__import__('os').system('true')", "}}}{{", "\\undefinedcommand{3}", "a.b.c"):
         assert not math_equal(junk, "3")
+
+
+@pytest.mark.timeout(120)
+def test_fuzz_never_raises() -> None:
+    import random
+
+    from ded_plugins.grading.normalize import normalize_answer
+
+    pieces = [
+        "\\frac{", "}", "{", "\\sqrt", "^", "_", "(", ")", "[", "]", ",", "x", "2", "0", "-", "+", "=", "<",
+        "\\leq", "\\pi", "\\infty", "\\cup", "\\text{", "and", " ", "\\{", "\\}", "!", ":", ".", "\\pm",
+        "\\begin{pmatrix}", "\\\\", "&", "\\end{pmatrix}", "%", "^\\circ", "e", "i", "\\left(", "\\right)",
+    ]  # fmt: skip
+    rng = random.Random(0)
+    for _ in range(400):
+        a = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        b = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert isinstance(math_equal(a, b), bool)
+        assert math_equal(a, a) == bool(normalize_answer(a))  # reflexive whenever there is an answer
