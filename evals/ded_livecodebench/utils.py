@@ -1,0 +1,14 @@
+"""Thin glue for lm-eval's ``!function utils.*``: the code lives in ``ded_plugins.sandbox``."""
+
+from ded_plugins.sandbox.lcb_eval import (
+    lcb_prompt,
+    load_lcb_docs,
+    make_lcb_task_class,
+    process_results,
+    run_programs,
+)
+
+
+DedLcbTask = make_lcb_task_class()
+
+__all__ = ["DedLcbTask", "lcb_prompt", "load_lcb_docs", "process_results", "run_programs"]
