@@ -34,7 +34,7 @@ def test_releases_pick_files(tmp_path: Path) -> None:
     assert [p.name for p in release_files(tmp_path, "v3")] == ["test3.jsonl"]
     assert [p.name for p in release_files(tmp_path, "v2_v3")] == ["test2.jsonl", "test3.jsonl"]
     assert len(release_files(tmp_path, "release_latest")) == 3
-    with pytest.raises(InputError, match="test4.jsonl"):
+    with pytest.raises(InputError, match=r"test4\.jsonl"):
         release_files(tmp_path, "release_v4")
 
 

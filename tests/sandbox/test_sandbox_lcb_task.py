@@ -25,12 +25,11 @@ def _scripted_lm() -> Any:
     from lm_eval.api.model import LM
 
     class ScriptedLM(LM):  # type: ignore[misc]
-        """Answers problem P's i-th request right when i < RIGHT[P], wrong otherwise."""
-
-        RIGHT = {"abc400_a": 4, "double-it": 2, "abc401_g": 1}
+        """Answers problem P's i-th request right when i < right[P], wrong otherwise."""
 
         def __init__(self) -> None:
             super().__init__()
+            self.right = {"abc400_a": 4, "double-it": 2, "abc401_g": 1}
             self.seen: Counter[str] = Counter()
             self.prompts: list[str] = []
 
@@ -41,7 +40,7 @@ def _scripted_lm() -> Any:
                 self.prompts.append(prompt)
                 qid = next(q for q in ANSWERS if f"Problem {q}." in prompt)
                 right, wrong = ANSWERS[qid]
-                code = right if self.seen[qid] < self.RIGHT[qid] else wrong
+                code = right if self.seen[qid] < self.right[qid] else wrong
                 self.seen[qid] += 1
                 out.append(f"<think>\nLet me think. ```maybe```\n</think>\n```python\n{code}\n```\n")
             return out
