@@ -52,8 +52,12 @@ def load_model(
 
     torch = require("torch", "train", purpose="loading a model for teacher metrics")
     transformers = require("transformers", "analysis", purpose="loading a model for teacher metrics")
+    # "auto" on GPUs spreads a model too big for one GPU over all of them
+    placement: dict[str, Any] = {}
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device == "cuda":
+            placement = {"device_map": "auto"}
     if dtype == "auto":
         dtype = "bfloat16" if device.startswith("cuda") else "float32"
     torch_dtype = getattr(torch, dtype)
@@ -62,9 +66,11 @@ def load_model(
         if base is None:
             raise ValueError(f"{path} is a LoRA adapter; the base model is needed")
         peft = require("peft", "train", purpose="loading a LoRA adapter")
-        model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=torch_dtype)
+        model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=torch_dtype, **placement)
         model = peft.PeftModel.from_pretrained(model, str(path)).merge_and_unload()
     else:
-        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype)
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype, **placement)
     tokenizer = transformers.AutoTokenizer.from_pretrained(base if adapter.is_file() else str(path))
-    return model.to(device).eval(), tokenizer
+    if not placement:
+        model = model.to(device)
+    return model.eval(), tokenizer

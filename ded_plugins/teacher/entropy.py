@@ -55,7 +55,10 @@ def token_entropy(
     device = next(model.parameters()).device
     decoder = model.get_decoder()
     head = model.get_output_embeddings()
+    # what some architectures do to the head's output before the softmax
     softcap = getattr(model.config, "final_logit_softcapping", None)
+    logit_scale = getattr(model.config, "logit_scale", None)  # Cohere multiplies
+    logits_scaling = getattr(model.config, "logits_scaling", None)  # Granite divides
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     out: list[np.ndarray | None] = [None] * len(examples)
     scale = 1.0 / math.log(base)
@@ -79,6 +82,10 @@ def token_entropy(
                 values = []
                 for start in range(0, n_resp, chunk_positions):
                     logits = head(states[start : start + chunk_positions]).float()
+                    if isinstance(logit_scale, int | float):
+                        logits = logits * logit_scale
+                    if isinstance(logits_scaling, int | float) and logits_scaling:
+                        logits = logits / logits_scaling
                     if softcap:
                         logits = torch.tanh(logits / softcap) * softcap
                     logp = torch.log_softmax(logits, dim=-1)

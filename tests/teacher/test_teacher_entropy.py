@@ -105,3 +105,29 @@ def test_layer_features_shape_and_truncation(tiny_model: Path) -> None:
     # texts beyond 128 tokens are cut: extending one changes nothing
     longer = [texts[0], texts[1] + " tail" * 50, texts[2]]
     np.testing.assert_allclose(layer_features(model, tok, longer, batch_size=2), feats, atol=1e-5)
+
+
+def test_architecture_logit_transforms_are_applied(tiny_model: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32)
+    # Cohere-style scaling and Gemma-style softcapping of the head's output, applied in this order
+    model.config.logit_scale = 40.0
+    model.config.final_logit_softcapping = 3.0
+    p, r = scored_ids(tok, PROMPTS[0], RESPONSES[0])
+    with torch.no_grad():
+        logits = model(torch.tensor([p + r])).logits[0].double()[len(p) - 1 : len(p) + len(r) - 1]
+    logits = torch.tanh(logits * 40.0 / 3.0) * 3.0
+    logp = torch.log_softmax(logits, dim=-1)
+    expected = (-(logp.exp() * logp).sum(-1) / math.log(2)).numpy()
+    got = token_entropy(model, tok, PROMPTS[:1], RESPONSES[:1])
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+    assert (
+        np.abs(
+            got
+            - token_entropy(AutoModelForCausalLM.from_pretrained(tiny_model), tok, PROMPTS[:1], RESPONSES[:1])
+        ).max()
+        > 1e-2
+    )
