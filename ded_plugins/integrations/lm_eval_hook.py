@@ -11,6 +11,7 @@ a built-in task always beats a ``ded_*`` one of the same name, and a user's
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +21,7 @@ from typing import Any
 __all__ = ["install", "task_dir"]
 
 _MARK = "_ded_wrapped"
+log = logging.getLogger(__name__)
 
 
 def task_dir() -> Path:
@@ -56,7 +58,13 @@ def install(module: ModuleType) -> None:
 
     @functools.wraps(original)
     def build(paths: Iterable[Path], *args: Any, **kwargs: Any) -> Any:
-        return original(_with_ded_tasks(paths), *args, **kwargs)
+        paths = list(paths)
+        try:
+            extended = _with_ded_tasks(paths)
+        except Exception:  # a broken install of ours must not break lm-eval itself
+            log.debug("DED tasks not added to lm-eval's index", exc_info=True)
+            extended = paths
+        return original(extended, *args, **kwargs)
 
     setattr(build, _MARK, True)
     TaskIndex.build = staticmethod(build)
