@@ -27,7 +27,14 @@ from ded_plugins.errors import ConfigError
 from ded_plugins.rollouts.types import Sampling
 
 
-__all__ = ["QuestionSource", "RolloutConfig", "load_rollout_config", "parse_component", "read_config_mapping"]
+__all__ = [
+    "QuestionSource",
+    "RolloutConfig",
+    "load_rollout_config",
+    "local_model_paths",
+    "parse_component",
+    "read_config_mapping",
+]
 
 _QUESTION_KEYS = ("path", "format", "split", "domain", "columns", "limit")
 _SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "extra")
@@ -112,6 +119,17 @@ def parse_component(value: Any, where: str, problems: list[str]) -> tuple[str, d
     return None
 
 
+def local_model_paths(params: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Backend ``model``/``model_path`` values that exist next to the config become absolute;
+    hub ids (and served model names) stay as written."""
+    out = dict(params)
+    for key in ("model", "model_path"):
+        value = out.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute() and (base_dir / value).exists():
+            out[key] = str((base_dir / value).resolve())
+    return out
+
+
 def parse_questions(value: Any, base_dir: Path, where: str, problems: list[str]) -> QuestionSource | None:
     """A question pool spec: a path, or a mapping with :data:`_QUESTION_KEYS`."""
     if isinstance(value, str):
@@ -189,7 +207,7 @@ def load_rollout_config(
         output=Path(raw["output"]),
         model=raw["model"],
         backend=backend[0],
-        backend_params=backend[1],
+        backend_params=local_model_paths(backend[1], base),
         questions=questions,
         role=role,
         samples=samples,

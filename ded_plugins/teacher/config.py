@@ -40,6 +40,7 @@ from typing import Any
 from ded_plugins.errors import ConfigError
 from ded_plugins.rollouts.config import (
     QuestionSource,
+    local_model_paths,
     parse_component,
     parse_questions,
     parse_sampling,
@@ -171,7 +172,7 @@ def _teacher(i: int, value: Any, base: Path, problems: list[str]) -> TeacherSpec
     return TeacherSpec(
         name=name,
         backend=backend[0] if backend else None,
-        backend_params=backend[1] if backend else {},
+        backend_params=local_model_paths(backend[1], base) if backend else {},
         rollouts=rollouts,
         model_path=_local(model_path, base) if isinstance(model_path, str) else None,
         sampling=sampling,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,8 @@ def test_cli_rollout_and_bad_config(
                 "model": "tiny",
                 "questions": "q.jsonl",  # relative to the config file
                 "sampling": {"max_tokens": 4},
-                "backend": {"transformers": {"model_path": str(tiny_model)}},
+                # relative to the config file, not to the current directory
+                "backend": {"transformers": {"model_path": os.path.relpath(tiny_model, tmp_path)}},
             }
         )
     )
