@@ -123,6 +123,8 @@ def _expr(text: str) -> Node:
     import sympy
 
     text = text.strip()
+    if text.endswith(".") and not text[-2:-1].isdigit():
+        text = text[:-1].rstrip()  # a sentence's full stop: "\\sqrt{2}."
     if _WORDS.fullmatch(text) and any(len(w) > 1 and w not in _MATH_WORDS for w in text.split()):
         return Text(normalize_text(text))  # "odd", "Evelyn", "east": words, not products of letters
     if re.fullmatch(r"\d{1,2}:\d{2}", text):
@@ -188,7 +190,7 @@ def _single(text: str) -> Node:
         node = _single(cut)
         if not isinstance(node, Text):
             return node
-    builder = _SET_BUILDER.match(text)
+    builder = _SET_BUILDER.match(text) if _wrapped(text, r"\{", r"\}") is not None else None
     if builder:  # \{x | -1 < x < 1\}
         found = _relation_set(builder.group(1))
         if found is not None:
@@ -204,6 +206,13 @@ def _single(text: str) -> Node:
     inner = _wrapped(text, r"\{", r"\}")
     if inner is not None and "|" not in inner:
         return Seq("set", tuple(_single(p) for p in _expand_pm(split_top(inner))))
+    difference = split_top(text, re.compile(r"\s*(?:\\setminus|\\backslash|-(?=\s*\\\{))\s*"))
+    if len(difference) == 2:  # \{x | x < 3/2\} \setminus \{-6\}
+        import sympy
+
+        left, right = (as_set(_single(p)) for p in difference)
+        if left is not None and right is not None:
+            return SetNode(sympy.Complement(left, right))
     if r"\cup" in text:
         import sympy
 

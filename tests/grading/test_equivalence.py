@@ -53,6 +53,9 @@ EQUIVALENT = [
     ("f(z) = z", "f(x) = x"),
     ("y + 1 = -(2x-1)^2", "-4x^2 + 4x - 2"),  # the gold equation solved for the variable it defines
     ("\\frac{\\pi}{6}", "30^\\circ"),  # degrees against radians
+    ("\\mathbb{R} \\setminus \\{0\\}", "(-\\infty, 0) \\cup (0, \\infty)"),  # set difference
+    ("\\{x \\mid x > 2\\}", "(2, \\infty)"),  # set-builder notation
+    ("(0, \\sqrt{2}.]", "(0, \\sqrt{2}]"),  # a sentence's full stop inside the gold
 ]
 
 DIFFERENT = [
@@ -79,6 +82,8 @@ DIFFERENT = [
     ("4:30", "2:15"),
     ("", "5"),
     ("5", ""),
+    ("\\mathbb{R} \\setminus \\{0\\}", "(-\\infty, 0) \\cup (1, \\infty)"),
+    ("\\{x \\mid x > 2\\}", "[2, \\infty)"),
     ("a + 1", "b + 1"),  # a and b are given quantities, not dummy variables
     ("(x, y)", "(y, x)"),
     ("\\frac{639}{40}", "15\\frac{39}{40}, 16"),
