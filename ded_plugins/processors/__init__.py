@@ -20,3 +20,6 @@ def ded_register_processors(register: Register) -> None:
     from ded_plugins.processors.llm_judge import LLMJudge
 
     register("llm_judge", LLMJudge)
+    from ded_plugins.processors.code_correct import CodeCorrect
+
+    register("code_correct", CodeCorrect)
