@@ -40,8 +40,8 @@ sysdeps:
 	fi
 
 lint: venv
-	$(BIN)/ruff check ded_plugins tests benchmarks evals
-	$(BIN)/ruff format --check ded_plugins tests benchmarks evals
+	$(BIN)/ruff check ded_plugins ded_plugins_autoload.py tests benchmarks evals
+	$(BIN)/ruff format --check ded_plugins ded_plugins_autoload.py tests benchmarks evals
 
 typecheck: venv
 	$(BIN)/mypy
