@@ -102,7 +102,16 @@ class _Steps:
 def _corpus(path: Path, teacher: str, questions: Mapping[str, Question]) -> list[Rollout]:
     """One rollout per question: the lowest sample index, in question order."""
     best: dict[str, Rollout] = {}
+    first_model: str | None = None
     for lineno, r in read_rollouts(path):
+        first_model = first_model or r.model
+        if r.model != first_model:
+            raise InputError(
+                f"holds rollouts of {first_model!r} and {r.model!r}; give each teacher its own file",
+                path=str(path),
+                line=lineno,
+                field="model",
+            )
         if r.question_id not in questions:
             raise InputError(f"rollout for unknown question {r.question_id!r}", path=str(path), line=lineno)
         if r.question_id not in best or r.sample_index < best[r.question_id].sample_index:

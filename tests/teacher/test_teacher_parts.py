@@ -214,3 +214,28 @@ def test_example_configs_load() -> None:
         registry.check_params(registry.get("rollout_backend", "vllm"), rollout.backend_params, where="b")
         == []
     )
+
+
+def test_corpus_takes_one_rollout_per_question(tmp_path: Path) -> None:
+    from ded_plugins.errors import InputError
+    from ded_plugins.io import rollout_to_dict, write_jsonl
+    from ded_plugins.teacher.smoke import _corpus
+
+    qs = {q: Question(id=q, domain="math", prompt=q) for q in ("a", "b", "c")}
+    rows = [
+        Rollout(question_id=q, model="m", sample_index=i, text=f"{q}{i}")
+        for q, i in (("b", 2), ("a", 1), ("b", 0), ("a", 3))
+    ]
+    write_jsonl(tmp_path / "r.jsonl", [rollout_to_dict(r) for r in rows])
+    assert [r.text for r in _corpus(tmp_path / "r.jsonl", "m", qs)] == [
+        "a1",
+        "b0",
+    ]  # question order; c has none
+    write_jsonl(
+        tmp_path / "two.jsonl", [rollout_to_dict(rows[0]), {**rollout_to_dict(rows[1]), "model": "other"}]
+    )
+    with pytest.raises(InputError, match=r"two.jsonl:2: field 'model': holds rollouts of 'm' and 'other'"):
+        _corpus(tmp_path / "two.jsonl", "m", qs)
+    write_jsonl(tmp_path / "unknown.jsonl", [{**rollout_to_dict(rows[0]), "question_id": "zz"}])
+    with pytest.raises(InputError, match=r"unknown\.jsonl:1: rollout for unknown question 'zz'"):
+        _corpus(tmp_path / "unknown.jsonl", "m", qs)
