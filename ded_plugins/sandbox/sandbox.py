@@ -182,6 +182,9 @@ class Sandbox:
                 if attempt == 1:
                     return self._result(request, "sandbox_error", [None] * n, str(exc), 0.0)
                 continue
+            except BaseException:
+                self._replace(worker)  # mid-conversation: its state is unknown, so it never serves again
+                raise
             self._idle.put(worker)
             return self._result(request, status, per_test, error, cpu)
         raise AssertionError("unreachable")

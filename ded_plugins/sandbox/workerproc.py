@@ -141,7 +141,7 @@ class WorkerProcess:
                 "max_output": self.max_output,
             }
         )
-        wait = 1.5 * request.timeout_s + 30.0
+        wait = 3 * request.timeout_s + 30.0  # beyond the worker's own backstop (3 x limit + 5 s)
         status, error = "passed", ""
         while True:
             message = self._read(wait)
@@ -177,7 +177,7 @@ class WorkerProcess:
                 "max_output": self.max_output,
             }
         )
-        message = self._read(1.5 * timeout_s + 30.0)
+        message = self._read(3 * timeout_s + 30.0)
         report = (message.get("compile") or {}).get("r", {})
         if report.get("k") == "exit":
             return int(report.get("code", 1)), ""
