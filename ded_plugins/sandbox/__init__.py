@@ -17,6 +17,7 @@ from ded_plugins.sandbox.jobs import (
     RunRequest,
     RunResult,
 )
+from ded_plugins.sandbox.lcb_data import LcbProblem, load_lcb_problems
 from ded_plugins.sandbox.sandbox import Sandbox
 
 
@@ -26,7 +27,9 @@ __all__ = [
     "ISOLATION_DEGRADED",
     "ISOLATION_FULL",
     "STATUSES",
+    "LcbProblem",
     "RunRequest",
     "RunResult",
     "Sandbox",
+    "load_lcb_problems",
 ]
