@@ -193,7 +193,9 @@ def _teacher(
         dataset=exported["dataset_name"],
         output_dir=model_dir,
     )
-    train_fp = _digest(export_fp, train_cmd, config.train.recipe.read_text(encoding="utf-8"))
+    train_fp = _digest(
+        export_fp, train_cmd, config.train.env, config.train.recipe.read_text(encoding="utf-8")
+    )
 
     def train() -> dict[str, Any]:
         shutil.rmtree(model_dir, ignore_errors=True)  # a stale or half-trained model must not be evaluated
@@ -204,7 +206,7 @@ def _teacher(
 
     eval_dir = outcome.dir / "eval"
     eval_cmd = eval_command(config.eval, student=config.student, model_dir=model_dir, output_path=eval_dir)
-    eval_fp = _digest(train_fp, eval_cmd, config.eval.metrics)
+    eval_fp = _digest(train_fp, eval_cmd, config.eval.env, config.eval.metrics)
 
     def evaluate() -> dict[str, Any]:
         shutil.rmtree(eval_dir, ignore_errors=True)
@@ -292,6 +294,7 @@ def _baseline(config: TeacherConfig) -> TeacherOutcome:
         run_logged(cmd, outcome.dir / "logs" / "eval.log", env=config.eval.env)
         return read_scores(eval_dir, config.eval.tasks, config.eval.metrics)
 
-    outcome.scores = _Steps(outcome).run("eval_run", _digest(cmd, config.eval.metrics), evaluate)
+    fingerprint = _digest(cmd, config.eval.env, config.eval.metrics)
+    outcome.scores = _Steps(outcome).run("eval_run", fingerprint, evaluate)
     outcome.aggregate = _aggregate(outcome.scores, config.weights)
     return outcome

@@ -183,3 +183,12 @@ def test_ded_teacher_end_to_end(
     assert again["baseline"]["steps"] == {"eval_run": "skipped"}
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # nothing retrained
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+    # a changed metric parameter re-runs that metric only
+    config["metrics"][3] = {"pca_shift": {"k": 3}}
+    (tmp_path / "teacher.yaml").write_text(yaml.safe_dump(config))
+    main(["teacher", "teacher.yaml", "--no-progress"])
+    third = json.loads((run_dir / "report.json").read_text())
+    for t in third["teachers"].values():
+        assert [s for s, v in t["steps"].items() if v == "ran"] == ["metric_pca_shift"]
+        assert t["metrics"]["pca_shift"]["k"] == 3
