@@ -154,3 +154,44 @@ def test_resume_refuses_other_sampling_and_bad_backend_params(tmp_path: Path, lo
     with pytest.raises(ConfigError, match="unknown parameter 'concurency' for rollout_backend 'openai'"):
         run_rollouts(bad, progress=False)
     assert Path(config["output"]).read_bytes() == before
+
+
+def test_sigkill_mid_run_then_resume(tmp_path: Path, loopback: Any) -> None:
+    """The real CLI in a subprocess, killed with SIGKILL while requests are in flight."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    def slow(body: dict[str, Any]) -> dict[str, Any]:
+        time.sleep(0.05)
+        return _answer(body)
+
+    server = loopback(slow)
+    config = _config(tmp_path, server.base_url, concurrency=2) | {"samples": 10, "flush_every": 1}
+    (tmp_path / "rollout.yaml").write_text(yaml.safe_dump(config))
+    out = Path(config["output"])
+    cmd = [
+        sys.executable,
+        "-c",
+        "from ded_plugins.cli import main; main()",
+        "rollout",
+        str(tmp_path / "rollout.yaml"),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not out.exists() or out.read_bytes().count(b"\n") < 8):
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    killed_at = out.read_bytes().count(b"\n")  # complete lines; a torn tail is repaired on resume
+    assert 8 <= killed_at < N_QUESTIONS * 10  # it really died mid-run
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert f"({killed_at} already present, {N_QUESTIONS * 10 - killed_at} generated)" in done.stdout
+    keys = _keys(out)
+    assert len(keys) == len(set(keys)) == N_QUESTIONS * 10
