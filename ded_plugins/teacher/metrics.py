@@ -149,14 +149,16 @@ class TokenEntropy:
 class PCAShiftMetric:
     """Shift of the student's latent representations from the smoke-test SFT (DED Fig. 4).
 
-    ``benchmarks`` maps a name to a question file (read like the pool); without it the
-    run's own questions are used. ``k`` texts are sampled per benchmark with ``seed``.
+    ``benchmarks`` maps a name to a question source, given like the pool (a path, or
+    ``{path, format, split, domain, columns, limit}``; e.g. MATH-500's JSONL with
+    ``columns: {id: unique_id, prompt: problem}``); without it the run's own questions are
+    used. ``k`` texts are sampled per benchmark with ``seed``.
     """
 
     def __init__(
         self,
         *,
-        benchmarks: dict[str, str] | None = None,
+        benchmarks: dict[str, Any] | None = None,
         k: int = 30,
         seed: int = 42,
         max_length: int = 128,
@@ -177,14 +179,18 @@ class PCAShiftMetric:
         self.batch_size = batch_size
 
     def _texts(self, context: TeacherContext) -> dict[str, list[str]]:
-        from ded_plugins.io import read_questions
+        from ded_plugins.rollouts.config import parse_questions
 
         sources: dict[str, list[str]] = {}
         if not self.benchmarks:
             sources["questions"] = [q.prompt for q in context.questions.values()]
-        for name, path in self.benchmarks.items():
-            pool = read_questions(str(context.base_dir / path), default_domain="math")
-            sources[name] = [q.prompt for q in pool.values()]
+        problems: list[str] = []
+        for name, spec in self.benchmarks.items():
+            source = parse_questions(spec, context.base_dir, f"pca_shift.benchmarks.{name}", problems)
+            if source is not None:
+                sources[name] = [q.prompt for q in source.read().values()]
+        if problems:
+            raise ConfigError(problems)
         rng = random.Random(self.seed)
         return {n: (rng.sample(t, self.k) if len(t) > self.k else t) for n, t in sources.items()}
 

@@ -131,3 +131,44 @@ def test_architecture_logit_transforms_are_applied(tiny_model: Path) -> None:
         ).max()
         > 1e-2
     )
+
+
+def test_pca_shift_metric_on_benchmark_files(tiny_model: Path, tmp_path: Path) -> None:
+    import dataclasses
+    import json
+
+    from ded_plugins.errors import ConfigError
+    from ded_plugins.plugins import get_registry
+    from ded_plugins.records import Question
+    from ded_plugins.teacher.context import TeacherContext
+    from ded_plugins.tiny import build_tiny_model
+
+    tuned = build_tiny_model(tmp_path / "tuned", seed=5)
+    bench = tmp_path / "math500.jsonl"
+    rows = [{"unique_id": f"u{i}", "problem": f"Compute {i} * {i + 1}."} for i in range(6)]
+    bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    registry = get_registry()
+    ctx = TeacherContext(
+        teacher="t",
+        questions={"q": Question(id="q", domain="math", prompt="p")},
+        rollouts=[],
+        student=str(tiny_model),
+        tuned_student=tuned,
+        teacher_model=None,
+        out_dir=tmp_path,
+        registry=registry,
+        base_dir=tmp_path,
+    )
+    spec = {"math500": {"path": "math500.jsonl", "columns": {"id": "unique_id", "prompt": "problem"}}}
+    metric = registry.build("teacher_metric", "pca_shift", {"benchmarks": spec, "k": 4, "device": "cpu"})
+    result = metric.compute(ctx)
+    assert set(result["dis"]) == {"math500"}
+    assert result["dis"]["math500"] > 0  # another model's features are elsewhere
+    assert len(result["per_layer"]["math500"]) == 3
+    assert result["mean_dis"] == result["dis"]["math500"]
+    same = registry.build("teacher_metric", "pca_shift", {"benchmarks": spec, "k": 4, "device": "cpu"})
+    unchanged = dataclasses.replace(ctx, tuned_student=tiny_model)
+    assert same.compute(unchanged)["dis"]["math500"] == pytest.approx(0, abs=1e-6)
+    bad = registry.build("teacher_metric", "pca_shift", {"benchmarks": {"x": {"paht": "a.jsonl"}}})
+    with pytest.raises(ConfigError, match=r"pca_shift\.benchmarks\.x"):
+        bad.compute(ctx)
