@@ -158,6 +158,8 @@ def grade_many(
 
     The timeout is per item and hard (the worker process is killed), so the call returns
     within about ``timeout_s * ceil(len(items) / workers)`` seconds whatever the input.
+    Workers come from a forkserver, so, as with ``spawn``, a script that calls this at
+    import time needs an ``if __name__ == "__main__":`` guard.
     """
     if not items:
         return []
