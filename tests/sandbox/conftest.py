@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ded_plugins.sandbox import RunRequest, Sandbox
+from ded_plugins.sandbox import Sandbox
 from ded_plugins.sandbox.isolation import bwrap_available
 
 
@@ -38,12 +36,3 @@ def box(namespaces: None) -> Iterator[Sandbox]:
     """One started sandbox (2 workers, lcb2505) shared by the tests of this session."""
     with Sandbox(workers=2, memory_mb=1024) as sandbox:
         yield sandbox
-
-
-def probe_rows(code_data: Path) -> list[dict[str, Any]]:
-    lines = (code_data / "lcb_semantics_probes.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def stdin_request(code: str, inp: str = "\n", out: str = "", timeout_s: float = 2.0, **kw: Any) -> RunRequest:
-    return RunRequest(code=code, inputs=(inp,), outputs=(out,), timeout_s=timeout_s, **kw)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import stdin_request
+from sandbox_helpers import stdin_request
 
 from ded_plugins.errors import SandboxError
 from ded_plugins.sandbox import RunRequest, Sandbox

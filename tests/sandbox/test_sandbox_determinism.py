@@ -7,7 +7,7 @@ import os
 import time
 
 import pytest
-from conftest import stdin_request
+from sandbox_helpers import stdin_request
 
 from ded_plugins.sandbox import Sandbox
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import probe_rows
+from sandbox_helpers import probe_rows
 
 
 DED = Path(sys.executable).parent / "ded"
