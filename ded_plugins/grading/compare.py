@@ -47,12 +47,12 @@ def _number(value: Any) -> Any:
 
 
 def _close(a: Any, b: Any, rel: float) -> bool:
+    """Relative closeness in sympy's arbitrary-exponent floats (doubles underflow at 1e-308)."""
     try:
-        diff = abs(complex(a - b))
-        scale = max(abs(complex(a)), abs(complex(b)), 1e-300)
-    except (TypeError, ValueError, OverflowError):
+        diff, scale = abs(a - b), max(abs(a), abs(b))
+        return bool(diff == 0) if scale == 0 else bool(diff <= rel * scale)
+    except (TypeError, ValueError, ArithmeticError):
         return False
-    return diff <= rel * scale
 
 
 def _significant(value: Decimal) -> int:

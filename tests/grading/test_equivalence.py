@@ -48,6 +48,7 @@ EQUIVALENT = [
     ("x=5", "x = 5"),
     ("n\\pi", "k\\pi"),  # one free variable may be renamed
     ("3:2", "1.5"),
+    ("\\sqrt{2}e^{i\\pi/4}", "1 + i"),  # complex values
     ("\\frac{639}{40}", "15\\frac{39}{40}, \\frac{639}{40}"),  # one answer written two ways
     ("C x^2 + 1", "c x^2 + 1"),  # a constant renamed by case only
     ("f(z) = z", "f(x) = x"),
@@ -87,6 +88,8 @@ DIFFERENT = [
     ("a + 1", "b + 1"),  # a and b are given quantities, not dummy variables
     ("(x, y)", "(y, x)"),
     ("\\frac{639}{40}", "15\\frac{39}{40}, 16"),
+    ("e^{-10000}", "e^{-10001}"),  # tiny irrational values: no double-precision underflow
+    ("\\sqrt{2}e^{i\\pi/4}", "1 - i"),
 ]
 
 
