@@ -33,6 +33,7 @@ _UNIT_TAIL = re.compile(
     r"^(?P<num>-?[\d.,]+|\\frac\{[^{}]*\}(?:\{[^{}]*\}|\d)|\d+/\d+)\s+(?:[A-Za-z]+\.?\s*){1,3}$"
 )
 _TEXT_UNIT = re.compile(r"^(?P<num>-?[\d.,]+)\s*\\(?:text|mathrm|mbox)\s*\{\s*[A-Za-z]{1,12}\.?\s*\}$")
+_SCIENTIFIC = re.compile(r"(-?\d+(?:\.\d+)?)[eE]([+-]?\d+)")
 _MIXED = re.compile(r"^(-?\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
 _ORDINAL = re.compile(r"^(\d+)\s*(?:\^\{?\s*)?(?:st|nd|rd|th)\}?(?:\s+[A-Za-z]+)?$")
 
@@ -106,6 +107,9 @@ def normalize_answer(text: str) -> str:
     if m:
         s = m.group(1)
     s = mixed_number(strip_unit(s))
+    m = _SCIENTIFIC.fullmatch(s)  # 6.02e23
+    if m:
+        s = f"{m.group(1)}\\times10^{{{m.group(2)}}}"
     if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):  # 10,080 and 32,348: thousands separators
         s = s.replace(",", "")
     return s.strip()

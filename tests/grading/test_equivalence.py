@@ -48,6 +48,7 @@ EQUIVALENT = [
     ("x=5", "x = 5"),
     ("n\\pi", "k\\pi"),  # one free variable may be renamed
     ("3:2", "1.5"),
+    ("6.02 \\times 10^{23}", "6.02e23"),
     ("\\sqrt{2}e^{i\\pi/4}", "1 + i"),  # complex values
     ("\\frac{639}{40}", "15\\frac{39}{40}, \\frac{639}{40}"),  # one answer written two ways
     ("C x^2 + 1", "c x^2 + 1"),  # a constant renamed by case only
