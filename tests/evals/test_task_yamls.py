@@ -152,3 +152,16 @@ def test_warns_once_without_chat_template(
         prompts = [task.fewshot_context(d, num_fewshot=0, apply_chat_template=False) for d in docs]
     assert prompts[0].startswith(docs[0]["problem"])
     assert sum("--apply_chat_template" in r.message for r in caplog.records) == 1
+
+
+def test_hub_layouts_are_mapped_to_problem_and_answer() -> None:
+    import datasets
+
+    from ded_plugins.integrations.lm_eval_tasks import process_math_docs
+
+    capitalised = datasets.Dataset.from_list([{"Problem": "p", "Answer": 25, "ID": "x"}])  # Maxwell-Jia style
+    assert list(process_math_docs(capitalised)) == [{"ID": "x", "problem": "p", "answer": "25"}]
+    boxed = datasets.Dataset.from_list(
+        [{"problem": "q", "solution": "so \\boxed{204}"}]
+    )  # math-ai/aime24 style
+    assert next(iter(process_math_docs(boxed)))["answer"] == "204"
