@@ -123,6 +123,16 @@ def keep_all(resps: Sequence[Sequence[str]], docs: Sequence[Any]) -> Sequence[Se
     return resps
 
 
+def _vote_key(answer: str | None) -> str | None:
+    """Spellings of one answer vote together: ``070`` and ``70``, ``\\dfrac12`` and ``\\frac12``."""
+    from ded_plugins.grading.normalize import normalize_answer
+
+    if not answer:
+        return None
+    key = normalize_answer(answer).replace(" ", "")
+    return str(int(key)) if re.fullmatch(r"[+-]?\d+", key) else key
+
+
 def math_metrics(
     samples: Sequence[str],
     gold: str,
@@ -141,11 +151,10 @@ def math_metrics(
         grades = grade_many([(s, gold) for s in samples], require_think_end=require_think_end)
         answers = [g.extracted for g in grades]
         correct = [g.correct for g in grades]
-    counter = Counter(a.strip() for a in answers if a)
+    keys = [_vote_key(a) for a in answers]
+    counter = Counter(k for k in keys if k)
     majority = counter.most_common(1)[0][0] if counter else None
-    maj_correct = next(
-        (c for a, c in zip(answers, correct, strict=True) if a and a.strip() == majority), False
-    )
+    maj_correct = next((c for k, c in zip(keys, correct, strict=True) if k and k == majority), False)
     count = count_tokens or (lambda text: len(_WORDS.findall(text)))
     n = max(len(samples), 1)
     return {

@@ -106,12 +106,14 @@ def test_metrics_of_one_document(local_data: dict[str, Path]) -> None:
     metrics = task.process_results(doc, [samples])
     assert metrics["pass@1"] == 0.5
     assert metrics["think_finished"] == 0.75
-    assert metrics["maj@k"] == 1.0  # "70" and "070" are both right; the most frequent is "70"
+    assert metrics["maj@k"] == 1.0
     assert metrics["response_tokens"] > 0
     wrong_majority = task.process_results(
         doc, [["</think>\\boxed{1}", "</think>\\boxed{1}", "</think>\\boxed{70}"]]
     )
     assert wrong_majority["maj@k"] == 0.0 and wrong_majority["pass@1"] == pytest.approx(1 / 3)
+    spellings = ["</think>\\boxed{070}", "</think>\\boxed{70}", "</think>\\boxed{5}", "</think>\\boxed{6}"]
+    assert task.process_results(doc, [spellings])["maj@k"] == 1.0  # "070" and "70" vote together
 
 
 def test_gpqa_metrics(local_data: dict[str, Path]) -> None:
