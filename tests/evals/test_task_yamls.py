@@ -112,7 +112,7 @@ def test_metrics_of_one_document(local_data: dict[str, Path]) -> None:
         doc, [["</think>\\boxed{1}", "</think>\\boxed{1}", "</think>\\boxed{70}"]]
     )
     assert wrong_majority["maj@k"] == 0.0 and wrong_majority["pass@1"] == pytest.approx(1 / 3)
-    spellings = ["</think>\\boxed{070}", "</think>\\boxed{70}", "</think>\\boxed{5}", "</think>\\boxed{6}"]
+    spellings = [f"</think>\\boxed{{{a}}}" for a in ("5", "5", "070", "70", "70")]  # 3 votes for 70, 2 for 5
     assert task.process_results(doc, [spellings])["maj@k"] == 1.0  # "070" and "70" vote together
 
 
