@@ -14,8 +14,8 @@ from ded_plugins.grading.extract import answer_section, boxed_answers
 
 __all__ = ["extract_choice"]
 
-_PHRASE = re.compile(
-    r"(?:answer|choice|option)\s*(?:is|:)?\s*[:\s]*\**\s*(?:\\text\{)?\(?([A-Z])\)?(?![A-Za-z])", re.I
+_PHRASE = re.compile(  # the phrase in any case, the letter in upper case ("answer is a mixture" is no "A")
+    r"(?i:answer|choice|option)\s*(?i:is|:)?\s*[:\s]*\**\s*(?:\\text\{)?\(?([A-Z])\)?(?![A-Za-z])"
 )
 _ALONE = re.compile(r"^\W*\(?([A-Z])\)?\W*$")
 

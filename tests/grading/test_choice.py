@@ -18,6 +18,8 @@ from ded_plugins.grading import extract_choice
         ("<think>it must be \\boxed{A}", None),  # unfinished thinking
         ("</think>I am not sure.", None),
         ("</think>\\boxed{E}", None),  # not one of the options
+        ("</think>The answer is a mixture of both.", None),
+        ("</think>The answer is a mixture, so (B).\nAnswer: B", "B"),
     ],
 )
 def test_extract_choice(response: str, letter: str | None) -> None:
