@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import completion
+from loopback_openai import LoopbackServer, Responder, completion
 
 from ded_plugins.errors import StageError
 from ded_plugins.io import read_rollouts
 from ded_plugins.rollouts.runner import run_rollouts
+
+
+@pytest.fixture
+def loopback() -> Iterator[Callable[[Responder], LoopbackServer]]:
+    servers: list[LoopbackServer] = []
+
+    def start(responder: Responder) -> LoopbackServer:
+        servers.append(LoopbackServer(responder))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
 
 
 N_QUESTIONS = 6

@@ -1,27 +1,13 @@
-"""Fixtures for the rollout tests: a tiny local model and a real OpenAI-compatible server on loopback."""
+"""A real OpenAI-compatible HTTP server on loopback, for the rollout tests."""
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-
-import pytest
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random tiny Qwen2 + R1-style tokenizer, built offline once per session."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["HF_DATASETS_OFFLINE"] = "1"
-    from ded_plugins.tiny import build_tiny_model
-
-    return build_tiny_model(tmp_path_factory.getbasetemp() / "tiny-model")
 
 
 Responder = Callable[[dict[str, Any]], dict[str, Any] | None]
@@ -86,16 +72,3 @@ def completion(
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": 3, "completion_tokens": tokens, "total_tokens": tokens + 3},
     }
-
-
-@pytest.fixture
-def loopback() -> Iterator[Callable[[Responder], LoopbackServer]]:
-    servers: list[LoopbackServer] = []
-
-    def start(responder: Responder) -> LoopbackServer:
-        servers.append(LoopbackServer(responder))
-        return servers[-1]
-
-    yield start
-    for s in servers:
-        s.close()
