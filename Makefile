@@ -56,6 +56,7 @@ demo: venv sysdeps
 
 bench: venv sysdeps
 	$(BIN)/python benchmarks/bench_diversity.py
+	$(BIN)/python benchmarks/bench_token_entropy.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
