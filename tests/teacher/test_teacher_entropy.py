@@ -172,3 +172,49 @@ def test_pca_shift_metric_on_benchmark_files(tiny_model: Path, tmp_path: Path) -
     bad = registry.build("teacher_metric", "pca_shift", {"benchmarks": {"x": {"paht": "a.jsonl"}}})
     with pytest.raises(ConfigError, match=r"pca_shift\.benchmarks\.x"):
         bad.compute(ctx)
+
+
+def test_token_entropy_metric_scores_with_student_or_teacher(tiny_model: Path, tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ded_plugins.errors import ConfigError
+    from ded_plugins.plugins import get_registry
+    from ded_plugins.records import Question, Rollout
+    from ded_plugins.teacher.context import TeacherContext
+    from ded_plugins.tiny import build_tiny_model
+
+    teacher = build_tiny_model(tmp_path / "teacher", seed=3)
+    qs = {f"q{i}": Question(id=f"q{i}", domain="math", prompt=p) for i, p in enumerate(PROMPTS)}
+    rollouts = [
+        Rollout(question_id=f"q{i}", model="t", sample_index=0, text=r) for i, r in enumerate(RESPONSES)
+    ]
+    registry = get_registry()
+
+    def run(scoring: str, model_path: Path | None) -> dict[str, float]:
+        out = tmp_path / scoring
+        out.mkdir(exist_ok=True)
+        ctx = TeacherContext(
+            teacher="t",
+            questions=qs,
+            rollouts=rollouts,
+            student=str(tiny_model),
+            tuned_student=None,
+            teacher_model=None if model_path is None else str(model_path),
+            out_dir=out,
+            registry=registry,
+            base_dir=tmp_path,
+        )
+        metric = registry.build("teacher_metric", "token_entropy", {"scoring": scoring, "device": "cpu"})
+        result = dict(metric.compute(ctx))
+        values = np.load(out / result["file"])
+        assert result["tokens"] == values.size
+        assert result["mean"] == pytest.approx(float(values.mean()), rel=1e-6)
+        return result
+
+    for scoring, path in (("student", tiny_model), ("teacher", teacher)):
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        direct = token_entropy(model, AutoTokenizer.from_pretrained(path), PROMPTS, RESPONSES)
+        assert run(scoring, teacher)["mean"] == pytest.approx(float(direct.mean()), abs=1e-5)
+    with pytest.raises(ConfigError, match="teacher 't' has no local 'model_path'"):
+        run("teacher", None)
