@@ -29,7 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "sandbox": "ded_plugins.sandbox.cli:sandbox",
     "rollout": "ded_plugins.rollouts.cli:rollout",
     "teacher": "ded_plugins.teacher.cli:teacher",
-    "demo": "ded_plugins.demo:demo",
+    "demo": "ded_plugins.demo.run:demo",
 }
 
 #: one line per sub-command for ``ded --help`` without importing them
