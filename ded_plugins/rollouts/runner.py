@@ -89,7 +89,7 @@ def run_rollouts(
 
         def emit(g: Generation) -> None:
             nonlocal written
-            if (g.question_id, g.sample_index) in done:
+            if (g.question_id, g.sample_index) in done:  # a backend bug must not corrupt the file
                 raise RuntimeError(f"backend produced {g.question_id}/{g.sample_index} twice")
             done.add((g.question_id, g.sample_index))
             rollout = Rollout(
@@ -121,23 +121,24 @@ def run_rollouts(
 
 
 def _existing_keys(path: Path, model: str, sampling: Mapping[str, Any]) -> set[tuple[str, int]]:
-    """Keys already in ``path``; a torn last line from a crash is cut off first.
+    """Keys of ``model`` already in ``path``; a torn last line from a crash is cut off first.
 
-    Records sampled with other decoding parameters would mix two distributions in one
-    file, so they are an error rather than something to build on.
+    Records are keyed by (question, model, sample index): other models' records may share
+    the file and are left alone. Records of this model sampled with other decoding
+    parameters would mix two distributions, so they are an error rather than something
+    to build on.
     """
     if not path.exists():
         return set()
     _repair_tail(path)
+    seen: set[tuple[str, str, int]] = set()
     keys: set[tuple[str, int]] = set()
     for lineno, r in read_rollouts(path, allow_empty=True):
+        if (r.question_id, r.model, r.sample_index) in seen:
+            raise InputError(f"duplicate rollout {r.id}", path=str(path), line=lineno)
+        seen.add((r.question_id, r.model, r.sample_index))
         if r.model != model:
-            raise InputError(
-                f"holds rollouts of model {r.model!r}, this config writes {model!r}; use another output",
-                path=str(path),
-                line=lineno,
-                field="model",
-            )
+            continue
         theirs = r.metadata.get("sampling")
         if theirs is not None and theirs != sampling:
             raise InputError(
@@ -146,10 +147,7 @@ def _existing_keys(path: Path, model: str, sampling: Mapping[str, Any]) -> set[t
                 line=lineno,
                 field="metadata.sampling",
             )
-        key = (r.question_id, r.sample_index)
-        if key in keys:
-            raise InputError(f"duplicate rollout {r.id}", path=str(path), line=lineno)
-        keys.add(key)
+        keys.add((r.question_id, r.sample_index))
     return keys
 
 

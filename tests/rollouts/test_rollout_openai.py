@@ -209,3 +209,20 @@ def test_sigkill_mid_run_then_resume(tmp_path: Path, loopback: Any) -> None:
     assert f"({killed_at} already present, {N_QUESTIONS * 10 - killed_at} generated)" in done.stdout
     keys = _keys(out)
     assert len(keys) == len(set(keys)) == N_QUESTIONS * 10
+
+
+def test_models_share_a_file_keyed_by_question_model_and_index(tmp_path: Path, loopback: Any) -> None:
+    from ded_plugins.errors import InputError
+
+    server = loopback(_answer)
+    config = _config(tmp_path, server.base_url)
+    run_rollouts(config, progress=False)
+    other = run_rollouts({**config, "model": "teacher-b"}, progress=False)
+    assert (other.existing, other.generated) == (0, N_QUESTIONS * SAMPLES)
+    rollouts = [r for _, r in read_rollouts(Path(config["output"]))]
+    assert len({r.id for r in rollouts}) == len(rollouts) == 2 * N_QUESTIONS * SAMPLES
+    assert run_rollouts(config, progress=False).generated == 0
+    out = Path(config["output"])
+    out.write_text(out.read_text() + out.read_text().splitlines(keepends=True)[0])
+    with pytest.raises(InputError, match=r"rollouts\.jsonl:37: duplicate rollout q\d/teacher-a/\d"):
+        run_rollouts(config, progress=False)
