@@ -81,23 +81,31 @@ def test_stages_write_kept_rejected_and_stats(pool: Path) -> None:
         assert sum(stats["dropped"].values()) == len(rejected)
         assert all(r["rejection"]["reason"].startswith(stats["component"] + ".") for r in rejected)
         previous = len(kept)
-    think = result.stages[0]
-    assert think["dropped"] == {"think_format.missing_open": 1}
-    # m1 and m4 are solved by the student in both samples: every teacher rollout of them goes
-    passed = result.stages[1]
-    rejected_q = {r["question_id"] for r in read_lines(result.run_dir / "02_pass_rate" / "rejected.jsonl")}
+    dropped = {s["stage"]: s["dropped"] for s in result.stages}
+    assert dropped["01_think_format"] == {"think_format.missing_open": 1}  # m2 / teacher_b / 1
+    assert dropped["02_math_correct"] == {"math_correct.wrong": 5}  # teacher_b's third sample
+    assert dropped["03_code_correct"] == {"code_correct.wrong_answer": 2}  # teacher_a's second program
+    # the student solves m1, m4 and c1 in every sample: all their teacher rollouts go
+    rejected_q = {r["question_id"] for r in read_lines(result.run_dir / "04_pass_rate" / "rejected.jsonl")}
     assert rejected_q == {"m1", "m4", "c1"}
-    assert passed["dropped"] == {"pass_rate.too_easy": 18}
-    kept = read_lines(result.run_dir / "03_diversity" / "kept.jsonl")
+    assert dropped["04_pass_rate"] == {"pass_rate.too_easy": 15}
+    assert dropped["05_diversity"] == {"diversity.not_selected": 11}
+    kept = read_lines(result.run_dir / "05_diversity" / "kept.jsonl")
     per_question: dict[str, int] = {}
     for r in kept:
         per_question[r["question_id"]] = per_question.get(r["question_id"], 0) + 1
-        assert set(r["verdicts"]) == {"think_format", "pass_rate", "diversity"}
+        assert set(r["verdicts"]) == {
+            "think_format",
+            "math_correct",
+            "code_correct",
+            "pass_rate",
+            "diversity",
+        }
     assert per_question == {"m2": 2, "m3": 2, "m5": 2, "c2": 2}
     summary = result.exports["llamafactory"]
     assert summary["rows"] == 8
     table = format_stage_table(result.stages)
-    assert "03_diversity" in table and "pass_rate.too_easy=18" in table
+    assert "05_diversity" in table and "pass_rate.too_easy=15" in table
     resolved = json.loads((result.run_dir / "config.resolved.json").read_text())
     assert resolved["seed"] == 7
 
@@ -117,7 +125,7 @@ def test_resume_reuses_finished_stages_and_from_stage_reruns(pool: Path) -> None
     before = stats_path.stat().st_mtime_ns
     run_curation(config, resume=True, progress=False)
     assert stats_path.stat().st_mtime_ns == before
-    diversity_stats = result.run_dir / "03_diversity" / "stats.json"
+    diversity_stats = result.run_dir / "05_diversity" / "stats.json"
     d_before = diversity_stats.stat().st_mtime_ns
     time.sleep(0.01)
     run_curation(config, from_stage="diversity", progress=False)
@@ -135,10 +143,13 @@ def test_from_stage_needs_finished_earlier_stages(pool: Path) -> None:
 
 def test_changed_params_invalidate_later_stages_on_resume(pool: Path) -> None:
     path = write_config(pool, LIGHT_STAGES)
-    run_curation(load_curation_config(path), progress=False)
-    changed = [*LIGHT_STAGES[:2], {"diversity": {"k": 1}}]
+    first = run_curation(load_curation_config(path), progress=False)
+    pass_rate_stats = first.run_dir / "04_pass_rate" / "stats.json"
+    before = pass_rate_stats.stat().st_mtime_ns
+    changed = [*LIGHT_STAGES[:-1], {"diversity": {"k": 1}}]
     result = run_curation(load_curation_config(write_config(pool, changed)), resume=True, progress=False)
-    assert result.stages[-1]["kept"] == 4
+    assert result.stages[-1]["kept"] == 4  # one per question left
+    assert pass_rate_stats.stat().st_mtime_ns == before
 
 
 def test_ded_curate_cli_prints_the_stage_table(pool: Path) -> None:
@@ -150,7 +161,7 @@ def test_ded_curate_cli_prints_the_stage_table(pool: Path) -> None:
         env=ded_env(),
     )
     assert proc.returncode == 0, proc.stderr
-    assert "01_think_format" in proc.stdout and "03_diversity" in proc.stdout
+    assert "01_think_format" in proc.stdout and "05_diversity" in proc.stdout
     assert "export llamafactory: 8 rows" in proc.stdout
 
 
@@ -194,7 +205,10 @@ def test_sigkill_mid_stage_then_resume_is_byte_identical(pool: Path, example_plu
         text=True,
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert outputs(run_dir) == expected
+    got = outputs(run_dir)
+    # the two runs differ in name only; everything a stage wrote must be the same bytes
+    assert got.pop("config.resolved.json") != expected.pop("config.resolved.json")
+    assert got == expected
     assert not partial.exists()
 
 
@@ -212,7 +226,14 @@ def test_stage_finished_hook_sees_every_stage(pool: Path) -> None:
     pm = get_plugin_manager(load_entrypoints=False)
     pm.register(Observer())
     run_curation(load_curation_config(write_config(pool, LIGHT_STAGES)), pm=pm, progress=False)
-    assert [s for s, _ in seen] == ["01_think_format", "02_pass_rate", "03_diversity", "04_llamafactory"]
+    assert [s for s, _ in seen] == [
+        "01_think_format",
+        "02_math_correct",
+        "03_code_correct",
+        "04_pass_rate",
+        "05_diversity",
+        "06_llamafactory",
+    ]
 
 
 def test_run_lock_refuses_a_second_process(pool: Path) -> None:
