@@ -15,9 +15,10 @@ import ctypes
 import ctypes.util
 import errno
 import os
+from collections.abc import Callable
 
 
-__all__ = ["DENIED", "build_filter", "install"]
+__all__ = ["DENIED", "build_filter", "install", "prepare"]
 
 DENIED = [
     "execve",
@@ -172,13 +173,28 @@ def build_filter() -> bytes:
         lib.seccomp_release(ctx)
 
 
-def install(bpf: bytes) -> None:
-    """Load ``bpf`` into the calling process for good (no new privileges, then the filter)."""
+def prepare(bpf: bytes) -> Callable[[], None]:
+    """Everything ``install`` needs, built once (in the worker); calling the result loads the filter.
+
+    Each child then only makes two ``prctl`` calls, with no allocation or library loading.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
-    zero = ctypes.c_ulong(0)
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), zero, zero, zero) != 0:
-        raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+    zero, one = ctypes.c_ulong(0), ctypes.c_ulong(1)
+    mode = ctypes.c_ulong(_SECCOMP_MODE_FILTER)
     buf = ctypes.create_string_buffer(bpf, len(bpf))
     prog = _SockFprog(len(bpf) // 8, ctypes.cast(buf, ctypes.c_void_p))
-    if libc.prctl(_PR_SET_SECCOMP, ctypes.c_ulong(_SECCOMP_MODE_FILTER), ctypes.byref(prog), zero, zero) != 0:
-        raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP failed")
+    prog_ref = ctypes.byref(prog)
+
+    def load() -> None:
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, one, zero, zero, zero) != 0:
+            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        if libc.prctl(_PR_SET_SECCOMP, mode, prog_ref, zero, zero) != 0:
+            raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP failed")
+
+    load.keep_alive = (buf, prog)  # type: ignore[attr-defined]  # the filter must outlive this frame
+    return load
+
+
+def install(bpf: bytes) -> None:
+    """Load ``bpf`` into the calling process for good (no new privileges, then the filter)."""
+    prepare(bpf)()

@@ -117,9 +117,12 @@ class Worker:
         self.libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
         self.child_mod = importlib.import_module("ded_child")
         self.bpf: bytes | None = None
+        self.load_filter: Any = None
         self.seccomp_error = ""
         try:
-            self.bpf = importlib.import_module("ded_seccomp").build_filter()
+            seccomp = importlib.import_module("ded_seccomp")
+            self.bpf = seccomp.build_filter()
+            self.load_filter = seccomp.prepare(self.bpf)
         except Exception as exc:
             self.seccomp_error = repr(exc)
         self.workdir = config.get("workdir") or "/tmp"
@@ -127,7 +130,8 @@ class Worker:
 
     # --- the forked child ------------------------------------------------------------------
 
-    def child_main(self, job: dict[str, Any], rfd: int, wfd: int) -> None:
+    def child_main(self, rfd: int, wfd: int) -> None:
+        """The forked child: generic set-up now, then wait for a job, limit itself, run it."""
         code = 3
         try:
             zero = ctypes.c_ulong(0)
@@ -143,6 +147,9 @@ class Worker:
             sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
             sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
             os.chdir(self.workdir)
+            job = read_frame(3)
+            if not isinstance(job, dict):
+                raise SystemExit
             self._limits(job)
             random.seed(job.get("seed", 0))
             sys.set_int_max_str_digits(50000)
@@ -156,8 +163,8 @@ class Worker:
             guard = self.child_mod.reliability_guard
             read, write_result = os.read, _result_writer(cap)
             guard()
-            if self.bpf is not None:
-                importlib.import_module("ded_seccomp").install(self.bpf)
+            if self.load_filter is not None:
+                self.load_filter()
             if job.get("mode") == "script":
                 write_result(_safe(lambda: self.child_mod.run_script(job["code"], ["checker", *script_args])))
                 return
@@ -196,16 +203,28 @@ class Worker:
 
     # --- the worker side of one job ------------------------------------------------------------
 
-    def run_job(self, job: dict[str, Any]) -> None:
+    def prefork(self) -> tuple[int, int, int]:
+        """Fork the next job's child ahead of time: (pid, pipe to it, pipe from it)."""
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(c2w_r)
             os.close(w2c_w)
-            self.child_main(job, w2c_r, c2w_w)
+            self.child_main(w2c_r, c2w_w)
         os.close(c2w_w)
         os.close(w2c_r)
+        return pid, w2c_w, c2w_r
+
+    def run_job(self, job: dict[str, Any], spare: tuple[int, int, int]) -> tuple[int, int, int]:
+        """Run one job on the spare child; returns the child used (the caller reaps it)."""
+        pid, w2c_w, c2w_r = spare
+        try:
+            write_frame(w2c_w, job)
+        except OSError:  # the spare child is gone; fork a fresh one
+            self._reap(spare)
+            pid, w2c_w, c2w_r = spare = self.prefork()
+            write_frame(w2c_w, job)
         limit = float(job["timeout_s"])
         cap = int(job["max_output"]) + 4096
         end: dict[str, Any] = {"t": "end"}
@@ -227,12 +246,17 @@ class Worker:
             end["cpu"] = round(cpu_seconds(pid), 3)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):  # already reaped if it died on its own
-                os.waitpid(pid, 0)
-            os.close(c2w_r)
-            os.close(w2c_w)
-            self._wipe()
-        write_frame(1, end)
+        write_frame(1, end)  # the verdict is complete; clean up while the supervisor moves on
+        return spare
+
+    def _reap(self, spare: tuple[int, int, int]) -> None:
+        pid, w2c_w, c2w_r = spare
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):  # already reaped if it died on its own
+            os.waitpid(pid, 0)
+        os.close(c2w_r)
+        os.close(w2c_w)
 
     def _send_child(self, fd: int, byte: bytes) -> None:
         with contextlib.suppress(OSError):
@@ -349,7 +373,6 @@ def main() -> None:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
             loaded.append(name)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     worker = Worker(config)
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects in every child
     write_frame(
@@ -361,8 +384,11 @@ def main() -> None:
             "numpy": "numpy" in loaded,
         },
     )
+    spare = worker.prefork()
     while (job := read_frame(0)) is not None:
-        worker.run_job(job)
+        worker._reap(worker.run_job(job, spare))
+        worker._wipe()  # before the next child exists, so nothing of this job reaches it
+        spare = worker.prefork()
 
 
 if __name__ == "__main__":
