@@ -1,0 +1,51 @@
+"""The demo (the README's `make demo` runs `ded demo`) end to end, with smaller settings so it cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import BIN, ded_env
+
+
+@pytest.mark.slow
+def test_ded_demo_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "runs" / "demo"
+    proc = subprocess.run(
+        [str(BIN / "ded"), "demo", "--out", str(out), "--fast"],
+        capture_output=True,
+        text=True,
+        env=ded_env(),
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "winner teacher:" in proc.stdout
+    assert "06_diversity" in proc.stdout  # the stage table
+    report = out / "teacher" / "report.md"
+    assert report.is_file()
+    pngs = list((out / "teacher").glob("*.png"))
+    assert pngs
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    stats = sorted((out / "curate").glob("*/stats.json"))
+    assert [p.parent.name for p in stats][:6] == [
+        "01_length",
+        "02_think_format",
+        "03_math_correct",
+        "04_code_correct",
+        "05_pass_rate",
+        "06_diversity",
+    ]
+    for p in stats[:6]:
+        s = json.loads(p.read_text())
+        assert s["input"] == s["kept"] + s["rejected"]
+    assert json.loads(stats[5].read_text())["kept"] > 0
+    assert list((out / "checkpoint").glob("*.safetensors"))
+    results = list((out / "eval").rglob("results_*.json"))
+    assert results
+    assert "pass@1,none" in json.loads(results[0].read_text())["results"]["ded_math500"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["winner"] in ("teacher_a", "teacher_b")
+    train_log = (out / "logs" / "train.log").read_text()
+    assert "01_length" in train_log  # curated again by the start-up hook inside llamafactory-cli
