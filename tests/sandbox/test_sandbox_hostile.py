@@ -117,6 +117,7 @@ def test_hostile_programs_fail_and_leave_the_host_untouched() -> None:
     assert report["victim_intact"]
     assert not report["pwned_exists"]
     statuses = {r["name"]: r["status"] for r in results}
+    print(json.dumps(statuses, indent=1))  # shown with -s, and on failure
     assert "sandbox_error" not in statuses.values(), statuses
     assert statuses["memory_bomb"] == "memory_limit"
     assert statuses["signal_tricks"] == "time_limit"
