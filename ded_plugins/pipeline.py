@@ -167,27 +167,7 @@ def _build_components(config: CurationConfig, registry: Registry) -> tuple[list[
 
 def _check_rollouts(paths: Sequence[Path], questions: Mapping[str, Question]) -> int:
     """Validate every rollout file up front; returns how many rollouts there are."""
-    seen: dict[str, tuple[Path, int]] = {}
-    for path in paths:
-        for lineno, r in io.read_rollouts(path):
-            if r.question_id not in questions:
-                raise InputError(
-                    f"rollout for unknown question {r.question_id!r} (not in the question pool)",
-                    path=str(path),
-                    line=lineno,
-                    field="question_id",
-                )
-            if r.id in seen:
-                first = seen[r.id]
-                raise InputError(
-                    f"duplicate rollout {r.id!r} (question, model, sample_index); "
-                    f"first at {first[0]}:{first[1]}",
-                    path=str(path),
-                    line=lineno,
-                    field="sample_index",
-                )
-            seen[r.id] = (path, lineno)
-    return len(seen)
+    return sum(1 for _ in io.read_checked_rollouts(paths, questions))
 
 
 def _stage_index(stages: Sequence[_Stage], exporters: Sequence[_Stage], name: str) -> int:

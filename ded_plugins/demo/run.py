@@ -33,6 +33,7 @@ import click
 from ded_plugins import io
 from ded_plugins.demo.models import teach
 from ded_plugins.demo.pool import CodeProblem, MathProblem, code_problems, math_problems, trajectory
+from ded_plugins.exporters.llamafactory import sharegpt_entry
 
 
 __all__ = ["demo", "run_demo"]
@@ -198,18 +199,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = click.echo, fast: bool 
     done = step("6/7 llamafactory-cli train (curation through the start-up hook)")
     lf_data = out / "lf_data"
     hooked = {**curation, "export": [{"llamafactory": {}}], "output_dir": str(out / "lf_runs")}
-    entry = {
-        "file_name": "ded_demo.jsonl",
-        "formatting": "sharegpt",
-        "columns": {"messages": "messages"},
-        "tags": {
-            "role_tag": "role",
-            "content_tag": "content",
-            "user_tag": "user",
-            "assistant_tag": "assistant",
-        },
-        "ded": hooked,
-    }
+    entry = {**sharegpt_entry("ded_demo.jsonl"), "ded": hooked}
     io.write_json(lf_data / "dataset_info.json", {"ded_demo": entry})
     checkpoint = out / "checkpoint"
     run_logged(

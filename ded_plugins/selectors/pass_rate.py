@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 from ded_plugins import io
@@ -66,27 +65,10 @@ class PassRate:
 
     def _student_rollouts(self, context: StageContext, wanted: set[str]) -> dict[str, list[Rollout]]:
         out: dict[str, list[Rollout]] = defaultdict(list)
-        seen: set[str] = set()
-        for raw in self.paths:
-            path = context.resolve(raw)
-            for lineno, r in io.read_rollouts(Path(path)):
-                if r.question_id not in context.questions:
-                    raise InputError(
-                        f"student rollout for unknown question {r.question_id!r}",
-                        path=str(path),
-                        line=lineno,
-                        field="question_id",
-                    )
-                if r.id in seen:
-                    raise InputError(
-                        f"duplicate student rollout {r.id!r}",
-                        path=str(path),
-                        line=lineno,
-                        field="sample_index",
-                    )
-                seen.add(r.id)
-                if r.question_id in wanted:
-                    out[r.question_id].append(r)
+        paths = [context.resolve(raw) for raw in self.paths]
+        for _, _, r in io.read_checked_rollouts(paths, context.questions, what="student rollout"):
+            if r.question_id in wanted:
+                out[r.question_id].append(r)
         return out
 
     def _pass_rates(
