@@ -124,6 +124,13 @@ def test_dead_worker_is_replaced(namespaces: None) -> None:
         assert sandbox._all[0] is not worker
 
 
+def _world_readable_stdlib() -> bool:
+    path = Path(os.__file__).resolve()
+    return all(os.stat(p).st_mode & 0o005 == 0o005 for p in path.parents) and bool(
+        path.stat().st_mode & 0o004
+    )
+
+
 def test_refuses_without_namespaces_unless_degraded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(isolation_mod, "bwrap_available", lambda: (False, "no user namespaces (simulated)"))
     monkeypatch.setattr("ded_plugins.sandbox.sandbox.bwrap_available", isolation_mod.bwrap_available)
@@ -135,6 +142,12 @@ def test_refuses_without_namespaces_unless_degraded(monkeypatch: pytest.MonkeyPa
         assert result.isolation == "seccomp+rlimits"
         escape = sandbox.run(stdin_request("import posix\nposix.fork()\nprint('forked')", out="forked\n"))
         assert escape.status == "runtime_error"
+        if os.geteuid() == 0 and _world_readable_stdlib():  # degraded children drop root when they can
+            target = tmp_path / "root_only"
+            target.mkdir(mode=0o755)
+            write = f"open({str(target / 'x')!r}, 'w').write('x')\nprint('wrote')"
+            assert sandbox.run(stdin_request(write, out="wrote\n")).status == "runtime_error"
+            assert not (target / "x").exists()
 
 
 def test_cli_rejects_bad_rows_without_output(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import random
+import resource
 import select
 import shutil
 import signal
@@ -126,6 +127,8 @@ class Worker:
         except Exception as exc:
             self.seccomp_error = repr(exc)
         self.workdir = config.get("workdir") or "/tmp"
+        # uid 65534 must still be able to import the standard library (pyenv under /root cannot)
+        self.drop_root = not config.get("namespaced") and os.getuid() == 0 and _world_readable(os.__file__)
         os.makedirs(self.workdir, exist_ok=True)
 
     # --- the forked child ------------------------------------------------------------------
@@ -147,6 +150,11 @@ class Worker:
             sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
             sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
             os.chdir(self.workdir)
+            if self.drop_root:
+                # degraded and root: at least do not run the program as root
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
             job = read_frame(3)
             if not isinstance(job, dict):
                 raise SystemExit
@@ -181,8 +189,6 @@ class Worker:
             os._exit(code)
 
     def _limits(self, job: dict[str, Any]) -> None:
-        import resource
-
         n = len(job["inputs"]) + 1
         cpu = int(n * float(job["timeout_s"]) * 1.5 + 5)
         mem = int(job["memory_mb"]) << 20
@@ -334,6 +340,12 @@ class Worker:
             else:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
+
+
+def _world_readable(path: str) -> bool:
+    parts = os.path.realpath(path).split(os.sep)
+    dirs = [os.sep + os.path.join(*parts[1:i]) for i in range(2, len(parts))]
+    return all(os.stat(d).st_mode & 0o005 == 0o005 for d in dirs) and bool(os.stat(path).st_mode & 0o004)
 
 
 def _safe(fn: Any) -> dict[str, Any]:
