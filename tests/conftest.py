@@ -9,12 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import DATA
 
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
-SHARED_DATA = REPO.parent / "shared" / "data"
-BIN = Path(sys.executable).parent
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -64,13 +60,3 @@ def example_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return site
-
-
-def ded_env(*site_dirs: Path) -> dict[str, str]:
-    """Environment for a `ded` subprocess, with extra site dirs on PYTHONPATH."""
-    env = dict(os.environ)
-    extra = os.pathsep.join(str(p) for p in site_dirs)
-    if extra:
-        env["PYTHONPATH"] = extra + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["DED_AUTOLOAD"] = env.get("DED_AUTOLOAD", "1")
-    return env

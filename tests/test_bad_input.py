@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import BIN, ded_env
+from cli_support import BIN, ded_env
 
 from ded_plugins.cli import main
 

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, ded_env
+from cli_support import BIN, ded_env
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import BIN, ded_env
+from cli_support import BIN, ded_env
 
 from ded_plugins.config import load_curation_config
 from ded_plugins.errors import ConfigError, StageError

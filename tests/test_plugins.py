@@ -9,7 +9,7 @@ from typing import Any
 import pluggy
 import pytest
 import yaml
-from conftest import BIN, ded_env
+from cli_support import BIN, ded_env
 
 from ded_plugins import PluginError, Verdict, hookimpl
 from ded_plugins.errors import ConfigError
