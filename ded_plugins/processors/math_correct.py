@@ -8,6 +8,7 @@ processes with a hard per-item timeout (:func:`ded_plugins.grading.grade_many`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from ded_plugins.records import Question, Rollout, Verdict
 
@@ -21,6 +22,8 @@ class MathCorrect:
     Verdict reasons: ``wrong``, ``no_answer`` (unfinished thinking or no boxed/stated
     answer), ``timeout`` (grading ran over ``timeout_s``), ``no_reference`` (the question
     has no answer to compare with); questions outside ``domains`` pass as ``not_applicable``.
+    ``reference: solution`` is for pools whose answer field holds a worked solution (s1K's
+    ``solution`` column): its final answer is extracted by the same rules as a response's.
     """
 
     def __init__(
@@ -30,6 +33,7 @@ class MathCorrect:
         timeout_s: float = 10.0,
         workers: int | None = None,
         require_think_end: bool = False,
+        reference: Literal["answer", "solution"] = "answer",
     ) -> None:
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
@@ -37,6 +41,17 @@ class MathCorrect:
         self.timeout_s = timeout_s
         self.workers = workers
         self.require_think_end = require_think_end
+        self.reference = reference
+
+    def _gold(self, question: Question) -> str | None:
+        if not question.answer:
+            return None
+        if self.reference == "answer":
+            return question.answer
+        from ded_plugins.grading import extract_answer
+
+        answer, _ = extract_answer(question.answer)
+        return answer
 
     def process(self, items: Sequence[tuple[Question, Rollout]]) -> list[Verdict]:
         """One verdict per rollout, in order."""
@@ -44,21 +59,24 @@ class MathCorrect:
 
         verdicts: list[Verdict | None] = [None] * len(items)
         todo: list[int] = []
+        golds: list[str] = []
         for i, (question, _) in enumerate(items):
+            gold = self._gold(question) if question.domain in self.domains else None
             if question.domain not in self.domains:
                 verdicts[i] = Verdict(passed=True, reason="not_applicable")
-            elif not question.answer:
+            elif gold is None:
                 verdicts[i] = Verdict(passed=False, reason="no_reference")
             else:
                 todo.append(i)
+                golds.append(gold)
         grades = grade_many(
-            [(items[i][1].text, items[i][0].answer or "") for i in todo],
+            [(items[i][1].text, gold) for i, gold in zip(todo, golds, strict=True)],
             timeout_s=self.timeout_s,
             workers=self.workers,
             require_think_end=self.require_think_end,
         )
-        for i, grade in zip(todo, grades, strict=True):
-            details = {"extracted": grade.extracted, "reference": items[i][0].answer, "rule": grade.rule}
+        for i, gold, grade in zip(todo, golds, grades, strict=True):
+            details = {"extracted": grade.extracted, "reference": gold, "rule": grade.rule}
             verdicts[i] = Verdict(
                 passed=grade.correct, reason="ok" if grade.correct else grade.reason, details=details
             )

@@ -39,3 +39,18 @@ def test_registered_with_its_parameters() -> None:
     registry = get_registry()
     processor = registry.build("processor", "math_correct", {"timeout_s": 5.0, "domains": ["math"]})
     assert isinstance(processor, MathCorrect) and processor.domains == frozenset({"math"})
+
+
+def test_reference_can_be_a_worked_solution() -> None:
+    from ded_plugins.processors.math_correct import MathCorrect
+    from ded_plugins.records import Question, Rollout
+
+    q = Question(id="q", domain="math", prompt="p", answer="Since 2+3=5, the answer is $\\boxed{5}$.")
+    bare = Question(id="b", domain="math", prompt="p", answer="We are done.")
+    right = Rollout(question_id="q", model="t", sample_index=0, text="<think>x</think>\\boxed{5}")
+    stage = MathCorrect(reference="solution", workers=1)
+    verdicts = stage.process([(q, right), (bare, right)])
+    assert verdicts[0].passed
+    assert verdicts[0].details["reference"] == "5"
+    assert verdicts[1].reason == "no_reference"
+    assert not MathCorrect(workers=1).process([(q, right)])[0].passed  # the whole text is no answer
