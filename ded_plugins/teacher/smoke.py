@@ -81,9 +81,10 @@ class _Steps:
     def __init__(self, outcome: TeacherOutcome) -> None:
         self.outcome = outcome
 
-    def run(self, step: str, fingerprint: str, body: Callable[[], Any]) -> Any:
+    def run(self, step: str, fingerprint: str, body: Callable[[], Any], *, output: Path | None = None) -> Any:
+        """``body()`` unless a marker with this fingerprint exists (and ``output``, if named, too)."""
         marker = self.outcome.dir / "steps" / f"{step}.json"
-        if marker.is_file():
+        if marker.is_file() and (output is None or output.exists()):
             done = json.loads(marker.read_text(encoding="utf-8"))
             if done.get("fingerprint") == fingerprint:
                 log.info("%s: %s done already, skipped", self.outcome.name, step)
@@ -183,7 +184,7 @@ def _teacher(
         return dict(exporter.export(corpus, context, data_dir))
 
     export_fp = _digest(corpus_fp, config.export)
-    exported = steps.run("export", export_fp, export)
+    exported = steps.run("export", export_fp, export, output=data_dir / f"{dataset}.jsonl")
 
     model_dir = outcome.dir / "model"
     train_cmd = train_command(
@@ -200,13 +201,14 @@ def _teacher(
     def train() -> dict[str, Any]:
         shutil.rmtree(model_dir, ignore_errors=True)  # a stale or half-trained model must not be evaluated
         run_logged(train_cmd, outcome.dir / "logs" / "train.log", env=config.train.env)
-        return {"model_dir": str(model_dir)}
+        return {"model_dir": str(model_dir), "trained_at": time.time()}
 
-    steps.run("train_run", train_fp, train)
+    # a retrained model (even from the same inputs) invalidates everything measured on it
+    trained = _digest(train_fp, steps.run("train_run", train_fp, train, output=model_dir))
 
     eval_dir = outcome.dir / "eval"
     eval_cmd = eval_command(config.eval, student=config.student, model_dir=model_dir, output_path=eval_dir)
-    eval_fp = _digest(train_fp, eval_cmd, config.eval.env, config.eval.metrics)
+    eval_fp = _digest(trained, eval_cmd, config.eval.env, config.eval.metrics)
 
     def evaluate() -> dict[str, Any]:
         shutil.rmtree(eval_dir, ignore_errors=True)
@@ -230,7 +232,7 @@ def _teacher(
         metric: TeacherMetric = registry.build("teacher_metric", name, params, where=f"metrics.{name}")
         outcome.metrics[name] = steps.run(
             f"metric_{name}",
-            _digest(train_fp, name, params, spec.model_path),
+            _digest(trained, name, params, spec.model_path),
             partial(_compute, metric, context),
         )
     return outcome

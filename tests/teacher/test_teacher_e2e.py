@@ -184,6 +184,18 @@ def test_ded_teacher_end_to_end(
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # nothing retrained
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
 
+    # a deleted model is trained again, and everything measured on it is measured again
+    import shutil
+
+    shutil.rmtree(run_dir / "teacher_b" / "model")
+    main(["teacher", "teacher.yaml", "--no-progress"])
+    fourth = json.loads((run_dir / "report.json").read_text())
+    assert set(fourth["teachers"]["teacher_b"]["steps"].values()) - {"ran"} == {"skipped"}
+    skipped = {s for s, v in fourth["teachers"]["teacher_b"]["steps"].items() if v == "skipped"}
+    assert skipped == {"rollouts", "export"}
+    assert set(fourth["teachers"]["teacher_a"]["steps"].values()) == {"skipped"}
+    assert (run_dir / "teacher_b" / "model" / "model.safetensors").is_file()
+
     # a changed metric parameter re-runs that metric only
     config["metrics"][3] = {"pca_shift": {"k": 3}}
     (tmp_path / "teacher.yaml").write_text(yaml.safe_dump(config))
