@@ -40,6 +40,9 @@ __all__ = ["demo", "run_demo"]
 
 log = logging.getLogger(__name__)
 
+#: a tiny model from scratch needs a far larger step than a 32B one to learn anything in a minute
+TRAIN_OVERRIDES = {"learning_rate": 3.0e-3, "num_train_epochs": 8.0}
+
 REPO_RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
 
@@ -161,7 +164,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = click.echo, fast: bool 
                     "model_path": str(models / "teacher_b"),
                 },
             ],
-            "train": {"recipe": str(recipe), "overrides": {"num_train_epochs": 2.0}},
+            "train": {"recipe": str(recipe), "overrides": TRAIN_OVERRIDES},
             "eval": {"tasks": ["ded_math500"], "model": "hf", "args": [*limit, *gen], "env": eval_env},
         },
         registry=registry,
@@ -210,6 +213,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = click.echo, fast: bool 
             f"model_name_or_path={models / 'student'}",
             f"dataset_dir={lf_data}",
             f"output_dir={checkpoint}",
+            *(f"{k}={v}" for k, v in TRAIN_OVERRIDES.items()),
         ],
         out / "logs" / "train.log",
         env={"DED_AUTOLOAD": "1"},
