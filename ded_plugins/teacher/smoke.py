@@ -11,27 +11,24 @@ paper picks "according to the scores" without one).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ded_plugins.config import canonical_json
 from ded_plugins.errors import ConfigError, InputError
-from ded_plugins.io import read_rollouts, write_json
+from ded_plugins.io import read_rollouts
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
 from ded_plugins.rollouts.config import RolloutConfig
 from ded_plugins.teacher.config import TeacherConfig, TeacherSpec, load_teacher_config
 from ded_plugins.teacher.context import TeacherContext, TeacherMetric
+from ded_plugins.teacher.stepmarks import StepRunner, digest, file_log
 from ded_plugins.teacher.steps import eval_command, read_scores, run_logged, train_command
 
 
@@ -51,53 +48,6 @@ class TeacherOutcome:
     metrics: dict[str, Any] = field(default_factory=dict)
     steps: dict[str, str] = field(default_factory=dict)  # step -> "ran" | "skipped"
     corpus_size: int = 0
-
-
-def _digest(*parts: Any) -> str:
-    return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _file_log(path: Path) -> Iterator[None]:
-    """Copy this process's log records into ``path`` while a step runs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(min(old_level, logging.INFO) if old_level else logging.INFO)
-    try:
-        yield
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-        handler.close()
-
-
-class _Steps:
-    """Fingerprinted, skippable steps of one teacher."""
-
-    def __init__(self, outcome: TeacherOutcome) -> None:
-        self.outcome = outcome
-
-    def run(self, step: str, fingerprint: str, body: Callable[[], Any], *, output: Path | None = None) -> Any:
-        """``body()`` unless a marker with this fingerprint exists (and ``output``, if named, too)."""
-        marker = self.outcome.dir / "steps" / f"{step}.json"
-        if marker.is_file() and (output is None or output.exists()):
-            done = json.loads(marker.read_text(encoding="utf-8"))
-            if done.get("fingerprint") == fingerprint:
-                log.info("%s: %s done already, skipped", self.outcome.name, step)
-                self.outcome.steps[step] = "skipped"
-                return done["result"]
-        start = time.monotonic()
-        with _file_log(self.outcome.dir / "logs" / f"{step}.log"):
-            result = body()
-        write_json(
-            marker, {"fingerprint": fingerprint, "result": result, "seconds": time.monotonic() - start}
-        )
-        self.outcome.steps[step] = "ran"
-        return result
 
 
 def _corpus(path: Path, teacher: str, questions: Mapping[str, Question]) -> list[Rollout]:
@@ -147,7 +97,7 @@ def _rollouts(
         seed=config.seed,
         sampling=spec.sampling or config.sampling,
     )
-    with _file_log(outcome.dir / "logs" / "rollouts.log"):
+    with file_log(outcome.dir / "logs" / "rollouts.log"):
         summary = run_rollouts(rollout_config, registry=registry, questions=pool, progress=progress)
     outcome.steps["rollouts"] = "ran" if summary.generated else "skipped"
     return rollout_config.output
@@ -157,10 +107,10 @@ def _teacher(
     spec: TeacherSpec, config: TeacherConfig, pool: Mapping[str, Question], registry: Registry, progress: bool
 ) -> TeacherOutcome:
     outcome = TeacherOutcome(name=spec.name, dir=(config.run_dir / spec.name).absolute())
-    steps = _Steps(outcome)
+    steps = StepRunner(outcome.name, outcome.dir, outcome.steps)
     corpus = _corpus(_rollouts(spec, config, outcome, pool, registry, progress), spec.name, pool)
     outcome.corpus_size = len(corpus)
-    corpus_fp = _digest([(r.id, r.text) for r in corpus])
+    corpus_fp = digest([(r.id, r.text) for r in corpus])
 
     export_name, export_params = config.export
     dataset = f"ded_smoke_{spec.name}"
@@ -183,7 +133,7 @@ def _teacher(
         )
         return dict(exporter.export(corpus, context, data_dir))
 
-    export_fp = _digest(corpus_fp, config.export)
+    export_fp = digest(corpus_fp, config.export)
     exported = steps.run("export", export_fp, export, output=data_dir / f"{dataset}.jsonl")
 
     model_dir = outcome.dir / "model"
@@ -194,9 +144,7 @@ def _teacher(
         dataset=exported["dataset_name"],
         output_dir=model_dir,
     )
-    train_fp = _digest(
-        export_fp, train_cmd, config.train.env, config.train.recipe.read_text(encoding="utf-8")
-    )
+    train_fp = digest(export_fp, train_cmd, config.train.env, config.train.recipe.read_text(encoding="utf-8"))
 
     def train() -> dict[str, Any]:
         shutil.rmtree(model_dir, ignore_errors=True)  # a stale or half-trained model must not be evaluated
@@ -204,11 +152,11 @@ def _teacher(
         return {"model_dir": str(model_dir), "trained_at": time.time()}
 
     # a retrained model (even from the same inputs) invalidates everything measured on it
-    trained = _digest(train_fp, steps.run("train_run", train_fp, train, output=model_dir))
+    trained = digest(train_fp, steps.run("train_run", train_fp, train, output=model_dir))
 
     eval_dir = outcome.dir / "eval"
     eval_cmd = eval_command(config.eval, student=config.student, model_dir=model_dir, output_path=eval_dir)
-    eval_fp = _digest(trained, eval_cmd, config.eval.env, config.eval.metrics)
+    eval_fp = digest(trained, eval_cmd, config.eval.env, config.eval.metrics)
 
     def evaluate() -> dict[str, Any]:
         shutil.rmtree(eval_dir, ignore_errors=True)
@@ -232,7 +180,7 @@ def _teacher(
         metric: TeacherMetric = registry.build("teacher_metric", name, params, where=f"metrics.{name}")
         outcome.metrics[name] = steps.run(
             f"metric_{name}",
-            _digest(trained, name, params, spec.model_path),
+            digest(trained, name, params, spec.model_path),
             partial(_compute, metric, context),
         )
     return outcome
@@ -296,7 +244,9 @@ def _baseline(config: TeacherConfig) -> TeacherOutcome:
         run_logged(cmd, outcome.dir / "logs" / "eval.log", env=config.eval.env)
         return read_scores(eval_dir, config.eval.tasks, config.eval.metrics)
 
-    fingerprint = _digest(cmd, config.eval.env, config.eval.metrics)
-    outcome.scores = _Steps(outcome).run("eval_run", fingerprint, evaluate)
+    fingerprint = digest(cmd, config.eval.env, config.eval.metrics)
+    outcome.scores = StepRunner(outcome.name, outcome.dir, outcome.steps).run(
+        "eval_run", fingerprint, evaluate
+    )
     outcome.aggregate = _aggregate(outcome.scores, config.weights)
     return outcome

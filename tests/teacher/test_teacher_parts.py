@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,29 @@ def test_corpus_takes_one_rollout_per_question(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "unknown.jsonl", [{**rollout_to_dict(rows[0]), "question_id": "zz"}])
     with pytest.raises(InputError, match=r"unknown\.jsonl:1: rollout for unknown question 'zz'"):
         _corpus(tmp_path / "unknown.jsonl", "m", qs)
+
+
+def test_step_runner_skips_only_what_is_done(tmp_path: Path) -> None:
+    from ded_plugins.teacher.stepmarks import StepRunner, digest
+
+    calls: list[int] = []
+    status: dict[str, str] = {}
+    steps = StepRunner("t", tmp_path, status)
+
+    def body() -> dict[str, int]:
+        calls.append(1)
+        logging.getLogger("ded_plugins.test").info("working")
+        (tmp_path / "out").write_text("x")
+        return {"n": len(calls)}
+
+    fp = digest("inputs", [1, 2])
+    assert fp == digest("inputs", [1, 2]) != digest("inputs", [2, 1])
+    assert steps.run("s", fp, body, output=tmp_path / "out") == {"n": 1}
+    assert status == {"s": "ran"}
+    assert "working" in (tmp_path / "logs" / "s.log").read_text()
+    assert steps.run("s", fp, body, output=tmp_path / "out") == {"n": 1}  # skipped: same result
+    assert status == {"s": "skipped"}
+    assert steps.run("s", digest("other"), body) == {"n": 2}  # inputs changed
+    (tmp_path / "out").unlink()
+    assert steps.run("s", digest("other"), body, output=tmp_path / "out") == {"n": 3}  # output gone
+    assert len(calls) == 3
