@@ -226,3 +226,21 @@ def test_models_share_a_file_keyed_by_question_model_and_index(tmp_path: Path, l
     out.write_text(out.read_text() + out.read_text().splitlines(keepends=True)[0])
     with pytest.raises(InputError, match=r"rollouts\.jsonl:37: duplicate rollout q\d/teacher-a/\d"):
         run_rollouts(config, progress=False)
+
+
+def test_assemble_text_restores_the_think_block() -> None:
+    from ded_plugins.rollouts.openai_backend import assemble_text
+    from ded_plugins.rollouts.openai_client import ChatResult
+
+    def result(content: str, reasoning: str | None = None) -> ChatResult:
+        return ChatResult(content=content, reasoning=reasoning, finish_reason="stop", completion_tokens=3)
+
+    # a server-side reasoning parser split the thinking off
+    assert assemble_text(result("\n\nAnswer 4.", "\nThink.\n")) == "<think>\nThink.\n</think>\n\nAnswer 4."
+    # the template opened <think> in the prompt: only the closing tag came back
+    assert (
+        assemble_text(result("\nThink.\n</think>\n\nAnswer 4.")) == "<think>\nThink.\n</think>\n\nAnswer 4."
+    )
+    # complete, or no thinking at all: unchanged
+    assert assemble_text(result("<think>a</think>b")) == "<think>a</think>b"
+    assert assemble_text(result("just an answer")) == "just an answer"
