@@ -244,3 +244,24 @@ def test_assemble_text_restores_the_think_block() -> None:
     # complete, or no thinking at all: unchanged
     assert assemble_text(result("<think>a</think>b")) == "<think>a</think>b"
     assert assemble_text(result("just an answer")) == "just an answer"
+
+
+def test_concurrency_limit_is_kept(tmp_path: Path, loopback: Any) -> None:
+    import time
+
+    lock = threading.Lock()
+    active = peak = 0
+
+    def slow(body: dict[str, Any]) -> dict[str, Any]:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        return _answer(body)
+
+    server = loopback(slow)
+    run_rollouts(_config(tmp_path, server.base_url, concurrency=3), progress=False)
+    assert peak == 3  # requests overlap, and never more than the limit
