@@ -264,4 +264,4 @@ def test_concurrency_limit_is_kept(tmp_path: Path, loopback: Any) -> None:
 
     server = loopback(slow)
     run_rollouts(_config(tmp_path, server.base_url, concurrency=3), progress=False)
-    assert peak == 3  # requests overlap, and never more than the limit
+    assert 1 < peak <= 3  # requests overlap, and never more than the limit
