@@ -12,8 +12,8 @@ Metadata keys (task YAML or ``--metadata '{...}'``):
   files are fetched from the hub;
 * ``lcb_release`` (default ``release_v6``), ``lcb_start`` / ``lcb_end`` (default the
   paper's window 2025-02-01 .. 2025-05-01, inclusive);
-* ``lcb_grader``: ``lcb2505`` (default) or ``lcb2501``; ``lcb_timeout_s`` (default 6);
-  ``lcb_workers`` (default one per core);
+* ``lcb_grader``: ``lcb2505`` (default) or ``lcb2501``; ``lcb_timeout_s`` (default 6 s per test);
+  sandbox workers: the environment variable ``DED_LCB_WORKERS`` (default one per core);
 * ``ded_k``: samples per problem (default 16).
 """
 
