@@ -74,23 +74,15 @@ def _bwrap_prefix() -> list[str]:
             argv += ["--ro-bind", top, top]
     if os.path.exists("/etc/ld.so.cache"):
         argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    # the private /tmp comes before the interpreter and its site directory: bwrap mounts in
+    # order, and a venv under /tmp (a CI clone, say) would otherwise be hidden by the tmpfs
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(_TMPFS_BYTES), "--tmpfs", "/tmp"]
     bound: set[str] = {"/usr"}
     for path in [str(Path(_python()).parent.parent), *_site_dirs()]:
         if not any(path == b or path.startswith(b + "/") for b in bound):
             argv += ["--ro-bind", path, path]
             bound.add(path)
-    argv += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        str(_TMPFS_BYTES),
-        "--tmpfs",
-        "/tmp",
-        "--chdir",
-        "/tmp",
-    ]
+    argv += ["--chdir", "/tmp"]
     for key, value in _WORKER_ENV.items():
         argv += ["--setenv", key, value]
     return argv
