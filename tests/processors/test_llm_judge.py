@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
-import socket
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from loopback_openai import LoopbackServer, completion
 
 from ded_plugins.errors import StageError
 from ded_plugins.plugins import get_registry
@@ -18,50 +15,24 @@ from ded_plugins.processors.llm_judge import final_answer, parse_verdict
 from ded_plugins.records import Question, Rollout
 
 
-class _Judge:
-    """A loopback chat-completions server whose replies come from ``reply(prompt, n)``;
-    ``None`` drops the connection. ``n`` counts requests for the same prompt."""
+class _Judge(LoopbackServer):
+    """The loopback chat-completions server, replying ``reply(prompt, n)`` (``None`` drops the
+    connection); ``n`` counts requests for the same prompt."""
 
     def __init__(self, reply: Callable[[str, int], str | None]) -> None:
         self.prompts: list[str] = []
         seen: dict[str, int] = {}
-        lock = threading.Lock()
-        outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        def respond(body: dict[str, Any]) -> dict[str, Any] | None:
+            prompt = body["messages"][0]["content"]
+            with self.lock:
+                self.prompts.append(prompt)
+                seen[prompt] = seen.get(prompt, 0) + 1
+                n = seen[prompt]
+            text = reply(prompt, n)
+            return None if text is None else completion(text)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                prompt = body["messages"][0]["content"]
-                with lock:
-                    outer.prompts.append(prompt)
-                    seen[prompt] = seen.get(prompt, 0) + 1
-                    n = seen[prompt]
-                text = reply(prompt, n)
-                if text is None:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                data = json.dumps(
-                    {
-                        "choices": [
-                            {"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                        ]
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        super().__init__(respond)
 
 
 @pytest.fixture
@@ -74,8 +45,7 @@ def judge_server() -> Iterator[Callable[[Callable[[str, int], str | None]], _Jud
 
     yield start
     for s in servers:
-        s.httpd.shutdown()
-        s.httpd.server_close()
+        s.close()
 
 
 def _grade(prompt: str, n: int) -> str | None:
