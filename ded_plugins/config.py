@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from ded_plugins.errors import ConfigError
+from ded_plugins.io import read_questions
+from ded_plugins.records import Question
 from ded_plugins.registry import STAGE_KINDS, Registry
 
 
@@ -45,6 +47,17 @@ class QuestionSource:
     domain: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
     limit: int | None = None
+
+    def read(self) -> dict[str, Question]:
+        """The pool, keyed by question id, in file order."""
+        return read_questions(
+            self.path,
+            format=self.format,
+            split=self.split,
+            columns=dict(self.columns) or None,
+            default_domain=self.domain,
+            limit=self.limit,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

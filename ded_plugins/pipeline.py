@@ -83,14 +83,7 @@ def run_curation(
     if registry is None:
         registry = get_registry(pm)
     stages, exporters = _build_components(config, registry)
-    questions = io.read_questions(
-        config.questions.path,
-        format=config.questions.format,
-        split=config.questions.split,
-        columns=config.questions.columns,
-        default_domain=config.questions.domain,
-        limit=config.questions.limit,
-    )
+    questions = config.questions.read()
     n_input = _check_rollouts(config.rollouts, questions)
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from ded_plugins.config import QuestionSource
 from ded_plugins.errors import ConfigError
 from ded_plugins.rollouts.types import Sampling
 
@@ -39,31 +40,6 @@ __all__ = [
 _QUESTION_KEYS = ("path", "format", "split", "domain", "columns", "limit")
 _SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "extra")
 _TOP_KEYS = ("output", "model", "role", "samples", "seed", "questions", "sampling", "backend", "flush_every")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionSource:
-    """Where the question pool comes from (see :func:`ded_plugins.io.read_questions`)."""
-
-    path: str
-    format: str = "auto"
-    split: str = "train"
-    domain: str | None = "math"
-    columns: Mapping[str, str] = field(default_factory=dict)
-    limit: int | None = None
-
-    def read(self) -> dict[str, Any]:
-        """The pool, keyed by question id."""
-        from ded_plugins.io import read_questions
-
-        return read_questions(
-            self.path,
-            format=self.format,
-            split=self.split,
-            columns=dict(self.columns) or None,
-            default_domain=self.domain,
-            limit=self.limit,
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
