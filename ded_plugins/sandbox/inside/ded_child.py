@@ -170,14 +170,57 @@ def _mock_open(data: str) -> Callable[..., io.StringIO]:
     return lambda *args, **kwargs: io.StringIO(data)
 
 
-class Program:
-    """A compiled program; ``run_test(i)`` returns plain data describing what happened."""
+#: names the prefix binds whose source attribute a child changes before it compiles (its own
+#: ``sys.stdin``/``stdout``/``stderr``; ``quit`` and ``help`` set to ``None`` by the guard)
+_REBOUND = (("stdin", sys), ("stdout", sys), ("stderr", sys), ("quit", builtins), ("help", builtins))
 
-    def __init__(self, code: str, inputs: list[str], fn_name: str | None, grader: str) -> None:
+
+def prefix_module() -> ModuleType:
+    """The module the prefix leaves behind, built once by the worker before it forks.
+
+    A child compiles its program into this module instead of executing the prefix's
+    eighteen star-imports again: those touch (and so copy, after ``fork``) hundreds of
+    pages of the worker's memory, about a fifth of a short job's cost. The result is the
+    same namespace once :meth:`Program.compile` has re-read the few names in
+    ``_REBOUND``; ``tests/sandbox/test_sandbox_prefix.py`` checks that. Only a forked
+    child may use it (the module is then its private copy).
+    """
+    limit = sys.getrecursionlimit()
+    module = ModuleType("tmp_sol", "")
+    exec(PREFIX, module.__dict__)
+    sys.setrecursionlimit(limit)  # the prefix's limit is for programs, not for the worker
+    return module
+
+
+def _with_prefix(template: ModuleType) -> ModuleType:
+    namespace = template.__dict__
+    for name, source in _REBOUND:
+        if hasattr(source, name):
+            namespace[name] = getattr(source, name)
+    sys.setrecursionlimit(50000)
+    return template
+
+
+class Program:
+    """A compiled program; ``run_test(i)`` returns plain data describing what happened.
+
+    ``template`` (from :func:`prefix_module`, in a forked child only) stands in for
+    executing the prefix; the program's code keeps its line numbers.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        inputs: list[str],
+        fn_name: str | None,
+        grader: str,
+        template: ModuleType | None = None,
+    ) -> None:
         self.code = code
         self.inputs = inputs
         self.fn_name = fn_name
         self.grader = grader
+        self.template = template
         self.target: Callable[..., Any] | None = None
         self.args: list[list[Any]] = []
 
@@ -188,8 +231,13 @@ class Program:
             else:
                 self.args = [[json.loads(line) for line in inp.split("\n")] for inp in self.inputs]
                 source = PREFIX + "\n\n" + self.code
-            module = ModuleType("tmp_sol", "")
-            exec(source, module.__dict__)
+            if self.template is not None and source.startswith(PREFIX):
+                module = _with_prefix(self.template)
+                # blank lines in place of the prefix keep every line number (and so every message) as before
+                exec("\n" * PREFIX.count("\n") + source[len(PREFIX) :], module.__dict__)
+            else:
+                module = ModuleType("tmp_sol", "")
+                exec(source, module.__dict__)
             holder: Any = module.Solution() if "class Solution" in source else module
             name = self.fn_name or "wrapped_function"
             if not hasattr(holder, name):

@@ -117,6 +117,7 @@ class Worker:
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
         self.child_mod = importlib.import_module("ded_child")
+        self.template = self.child_mod.prefix_module()
         self.bpf: bytes | None = None
         self.load_filter: Any = None
         self.seccomp_error = ""
@@ -167,7 +168,9 @@ class Worker:
                 with open(os.path.basename(name), "w", encoding="utf-8") as fh:
                     fh.write(text)
                 script_args.append(os.path.join(self.workdir, os.path.basename(name)))
-            program = self.child_mod.Program(job["code"], job["inputs"], job["fn_name"], job["grader"])
+            program = self.child_mod.Program(
+                job["code"], job["inputs"], job["fn_name"], job["grader"], self.template
+            )
             guard = self.child_mod.reliability_guard
             read, write_result = os.read, _result_writer(cap)
             guard()
