@@ -8,9 +8,16 @@
 Time limits are judged on what a test would take on an idle machine: its CPU time plus
 the time all its threads were asleep (sampled by the worker), with a raw wall-clock
 backstop of 3 x the limit + 5 s. Every time-limit verdict is then run once more on an
-idle worker (after the rest of the batch, at most one per core at a time); that second
-verdict is final. This is the one deliberate deviation from upstream, whose wall-clock
-alarm makes verdicts depend on machine load.
+idle worker (after the rest of the batch); that second verdict is final. This is the one
+deliberate deviation from upstream, whose wall-clock alarm makes verdicts depend on
+machine load.
+
+How many re-runs go at once: a program whose first run used at most a tenth of its limit
+in CPU time spent the rest asleep (``time.sleep``, a blocked read, a thread join). Time
+asleep does not stretch under load, and such a program keeps no core busy, so these
+"sleepers" are re-run side by side, each on a fresh worker that runs nothing else
+(started for the purpose, at most ``_SLEEPER_WIDTH``), after the others. Every other
+re-run gets at most one worker per core, so its CPU time is measured on an unshared core.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ from ded_plugins.sandbox.workerproc import WorkerDied, WorkerProcess
 __all__ = ["Sandbox"]
 
 log = logging.getLogger(__name__)
+#: a time-limit run that used at most this share of its limit in CPU time was mostly asleep
+_SLEEPER_CPU_SHARE = 0.1
+_SLEEPER_WIDTH = 16
 
 
 class Sandbox:
@@ -157,44 +167,75 @@ class Sandbox:
             results = list(pool.map(one, requests))
         if self.rerun_time_limits:
             again = [i for i, r in enumerate(results) if r.status == "time_limit"]
+            sleepers = [i for i in again if results[i].cpu_s <= _SLEEPER_CPU_SHARE * requests[i].timeout_s]
+            busy = [i for i in again if i not in set(sleepers)]
             # the batch is done, so every worker is idle; never more at once than there are cores
             width = max(1, min(self.workers, os.cpu_count() or 1))
             with ThreadPoolExecutor(width) as pool:
                 for index, result in zip(
-                    again, pool.map(lambda i: self._execute(requests[i]), again), strict=True
+                    busy, pool.map(lambda i: self._execute(requests[i]), busy), strict=True
+                ):
+                    results[index] = _with(result, reran=True)
+            if sleepers:
+                for index, result in zip(
+                    sleepers, self._rerun_sleepers([requests[i] for i in sleepers]), strict=True
                 ):
                     results[index] = _with(result, reran=True)
         return results
 
-    def _execute(self, request: RunRequest) -> RunResult:
+    def _rerun_sleepers(self, requests: list[RunRequest]) -> list[RunResult]:
+        """Re-run mostly-asleep programs side by side, each on a fresh worker of its own."""
+        width = min(len(requests), _SLEEPER_WIDTH)
+        if width <= 1:
+            return [self._execute(r) for r in requests]
+        extra: queue.Queue[WorkerProcess] = queue.Queue()
+        with ThreadPoolExecutor(width) as pool:
+            futures = [pool.submit(self._new_worker) for _ in range(width)]
+        for future in futures:
+            try:
+                extra.put(future.result())
+            except SandboxError as exc:
+                log.warning("no extra worker for a re-run (%s)", exc)
+        if extra.empty():
+            return [self._execute(r) for r in requests]
+        try:
+            with ThreadPoolExecutor(width) as pool:
+                return list(pool.map(lambda r: self._execute(r, extra), requests))
+        finally:
+            while not extra.empty():
+                extra.get_nowait().close()
+
+    def _execute(self, request: RunRequest, idle: queue.Queue[WorkerProcess] | None = None) -> RunResult:
         n = len(request.inputs)
         if n == 0 or n != len(request.outputs):
             why = "no tests" if n == 0 else f"{n} inputs but {len(request.outputs)} outputs"
             return self._result(request, "sandbox_error", [], why, 0.0)
         judge = self._checker_judge(request) if request.checker and request.fn_name is None else None
+        idle = self._idle if idle is None else idle
         for attempt in range(2):
-            worker = self._idle.get()
+            worker = idle.get()
             try:
                 status, per_test, error, cpu = worker.run(request, self.grader, judge)
             except WorkerDied as exc:
                 log.warning("sandbox worker died (%s); replacing it", exc)
-                self._replace(worker)
+                self._replace(worker, idle)
                 if attempt == 1:
                     return self._result(request, "sandbox_error", [None] * n, str(exc), 0.0)
                 continue
             except BaseException:
-                self._replace(worker)  # mid-conversation: its state is unknown, so it never serves again
+                # mid-conversation: its state is unknown, so it never serves again
+                self._replace(worker, idle)
                 raise
-            self._idle.put(worker)
+            idle.put(worker)
             return self._result(request, status, per_test, error, cpu)
         raise AssertionError("unreachable")
 
-    def _replace(self, worker: WorkerProcess) -> None:
+    def _replace(self, worker: WorkerProcess, idle: queue.Queue[WorkerProcess]) -> None:
         worker.close()
         fresh = self._new_worker()
         with self._lock:
             self._all = [fresh if w is worker else w for w in self._all]
-        self._idle.put(fresh)
+        idle.put(fresh)
 
     def _checker_judge(self, request: RunRequest) -> Callable[[int, dict[str, Any]], str]:
         assert request.checker is not None

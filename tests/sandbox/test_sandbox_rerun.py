@@ -1,0 +1,28 @@
+"""Time-limit verdicts are re-run once: CPU-bound ones one per core, sleepers side by side."""
+
+from __future__ import annotations
+
+import pytest
+from sandbox_helpers import stdin_request
+
+from ded_plugins.sandbox import Sandbox
+from ded_plugins.sandbox import sandbox as sandbox_mod
+
+
+pytestmark = pytest.mark.sandbox
+
+
+def test_every_time_limit_is_rerun_and_extra_workers_go_away(box: Sandbox) -> None:
+    sleeper = stdin_request("import time\ntime.sleep(5)\nprint(1)", out="1\n", timeout_s=0.5)
+    spinner = stdin_request("while True:\n    pass", timeout_s=0.5)
+    napper = stdin_request("import time\ntime.sleep(0.1)\nprint(1)", out="1\n", timeout_s=1)
+    workers = list(box._all)
+    results = box.run_many([sleeper, spinner, sleeper, napper, sleeper])
+    assert [r.status for r in results] == ["time_limit", "time_limit", "time_limit", "passed", "time_limit"]
+    assert [r.reran for r in results] == [True, True, True, False, True]
+    for result in (results[0], results[2], results[4]):
+        assert result.cpu_s <= sandbox_mod._SLEEPER_CPU_SHARE * 0.5  # counted as a sleeper
+    assert results[1].cpu_s > sandbox_mod._SLEEPER_CPU_SHARE * 0.5  # the spinner is not
+    assert box._all == workers  # the sleepers' extra workers were temporary
+    assert box._idle.qsize() == len(workers)
+    assert box.run(napper).passed
