@@ -70,7 +70,8 @@ def teach(
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-    log.info("taught %s (%s) in %d steps, final loss %.3f", out_dir.name, style, steps, float(loss or 0.0))
+    final = float(loss.detach()) if loss is not None else float("nan")
+    log.info("taught %s (%s) in %d steps, final loss %.3f", out_dir.name, style, steps, final)
     model.save_pretrained(str(out_dir), safe_serialization=True)
     with atomic_write(marker) as fh:
         fh.write(key)

@@ -94,8 +94,12 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = click.echo, fast: bool 
     # tiny models: one thread per process is several times faster than two fighting over 2 cores
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
+    import transformers
 
     torch.set_num_threads(1)
+    # the demo prints its own progress; per-model loading bars would drown it
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
     out = out.absolute()
     started = time.perf_counter()
     timings: dict[str, float] = {}
