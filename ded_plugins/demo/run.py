@@ -31,6 +31,7 @@ from typing import Any
 import click
 
 from ded_plugins import io
+from ded_plugins._optional import require
 from ded_plugins.demo.models import teach
 from ded_plugins.demo.pool import CodeProblem, MathProblem, code_problems, math_problems, trajectory
 from ded_plugins.exporters.llamafactory import sharegpt_entry
@@ -94,8 +95,8 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = click.echo, fast: bool 
     # tiny models: one thread per process is several times faster than two fighting over 2 cores
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
-    import transformers
 
+    transformers = require("transformers", "analysis", purpose="the demo's tiny models")
     torch.set_num_threads(1)
     # the demo prints its own progress; per-model loading bars would drown it
     transformers.utils.logging.disable_progress_bar()
