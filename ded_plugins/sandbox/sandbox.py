@@ -18,6 +18,11 @@ asleep does not stretch under load, and such a program keeps no core busy, so th
 "sleepers" are re-run side by side, each on a fresh worker that runs nothing else
 (started for the purpose, at most ``_SLEEPER_WIDTH``), after the others. Every other
 re-run gets at most one worker per core, so its CPU time is measured on an unshared core.
+
+Cores, not workers, bound the batch: ``workers`` programs run at once, plus one more for
+each of them that its worker reports asleep (the sandbox keeps as many spare workers as
+``workers`` for that). A sleeping program holds no core, so this changes no measurement;
+it only keeps the cores busy while, say, a ``time.sleep`` runs into its limit.
 """
 
 from __future__ import annotations
@@ -77,6 +82,8 @@ class Sandbox:
         self.rerun_time_limits = rerun_time_limits
         self.isolation = ""
         self._idle: queue.Queue[WorkerProcess] = queue.Queue()
+        #: one per program that may be using a core; given back early when its worker reports it asleep
+        self._cores = threading.BoundedSemaphore(self.workers)
         self._all: list[WorkerProcess] = []
         self._lock = threading.Lock()
         self._checker: WorkerProcess | None = None
@@ -110,8 +117,9 @@ class Sandbox:
                 "Install bubblewrap and allow unprivileged user namespaces, or pass --allow-degraded "
                 "(rlimits and seccomp only; programs can then read the host's files)."
             )
-        with ThreadPoolExecutor(self.workers) as pool:
-            started = list(pool.map(lambda _: self._new_worker(), range(self.workers)))
+        total = 2 * self.workers  # the spares serve while other workers' programs sleep
+        with ThreadPoolExecutor(total) as pool:
+            started = list(pool.map(lambda _: self._new_worker(), range(total)))
         for worker in started:
             self._all.append(worker)
             self._idle.put(worker)
@@ -163,7 +171,7 @@ class Sandbox:
             done(1)
             return result
 
-        with ThreadPoolExecutor(self.workers) as pool:
+        with ThreadPoolExecutor(len(self._all)) as pool:
             results = list(pool.map(one, requests))
         if self.rerun_time_limits:
             again = [i for i, r in enumerate(results) if r.status == "time_limit"]
@@ -200,22 +208,43 @@ class Sandbox:
             return [self._execute(r) for r in requests]
         try:
             with ThreadPoolExecutor(width) as pool:
-                return list(pool.map(lambda r: self._execute(r, extra), requests))
+                return list(pool.map(lambda r: self._execute(r, extra, hold_core=False), requests))
         finally:
             while not extra.empty():
                 extra.get_nowait().close()
 
-    def _execute(self, request: RunRequest, idle: queue.Queue[WorkerProcess] | None = None) -> RunResult:
+    def _execute(
+        self, request: RunRequest, idle: queue.Queue[WorkerProcess] | None = None, *, hold_core: bool = True
+    ) -> RunResult:
         n = len(request.inputs)
         if n == 0 or n != len(request.outputs):
             why = "no tests" if n == 0 else f"{n} inputs but {len(request.outputs)} outputs"
             return self._result(request, "sandbox_error", [], why, 0.0)
+        if not hold_core:
+            return self._attempt(request, self._idle if idle is None else idle, None)
+        cores = self._cores
+        cores.acquire()
+        held = [True]
+
+        def asleep() -> None:
+            if held[0]:
+                held[0] = False
+                cores.release()
+
+        try:
+            return self._attempt(request, self._idle if idle is None else idle, asleep)
+        finally:
+            asleep()
+
+    def _attempt(
+        self, request: RunRequest, idle: queue.Queue[WorkerProcess], asleep: Callable[[], None] | None
+    ) -> RunResult:
+        n = len(request.inputs)
         judge = self._checker_judge(request) if request.checker and request.fn_name is None else None
-        idle = self._idle if idle is None else idle
         for attempt in range(2):
             worker = idle.get()
             try:
-                status, per_test, error, cpu = worker.run(request, self.grader, judge)
+                status, per_test, error, cpu = worker.run(request, self.grader, judge, asleep)
             except WorkerDied as exc:
                 log.warning("sandbox worker died (%s); replacing it", exc)
                 self._replace(worker, idle)

@@ -117,9 +117,16 @@ class WorkerProcess:
     # --- jobs -------------------------------------------------------------------------------------
 
     def run(
-        self, request: RunRequest, grader: str, judge: Judge | None = None
+        self,
+        request: RunRequest,
+        grader: str,
+        judge: Judge | None = None,
+        on_asleep: Callable[[], None] | None = None,
     ) -> tuple[str, list[bool | None], str, float]:
-        """Run one program; returns (status, per_test, error message, cpu seconds)."""
+        """Run one program; returns (status, per_test, error message, cpu seconds).
+
+        ``on_asleep`` is called (at most once) when the worker reports the program asleep.
+        """
         n = len(request.inputs)
         per_test: list[bool | None] = [None] * n
         call_based = request.fn_name is not None
@@ -154,6 +161,9 @@ class WorkerProcess:
                 if status != "passed":
                     error = str(report.get("err", ""))
                 self._write({"go": status == "passed"})
+            elif message.get("t") == "asleep":
+                if on_asleep is not None:
+                    on_asleep()
             elif message.get("t") == "end":
                 compiled = message.get("compile")
                 if compiled is not None:

@@ -26,3 +26,18 @@ def test_every_time_limit_is_rerun_and_extra_workers_go_away(box: Sandbox) -> No
     assert box._all == workers  # the sleepers' extra workers were temporary
     assert box._idle.qsize() == len(workers)
     assert box.run(napper).passed
+
+
+def test_worker_reports_a_sleeping_program_once_and_a_busy_one_never(box: Sandbox) -> None:
+    calls: list[str] = []
+    worker = box._idle.get()
+    try:
+        sleeps = stdin_request("import time\ntime.sleep(0.3)\ntime.sleep(0.3)\nprint(1)", out="1\n")
+        status, *_ = worker.run(sleeps, box.grader, None, lambda: calls.append("sleeps"))
+        assert status == "passed"
+        spins = stdin_request("t = 0\nfor i in range(3 * 10**6):\n    t += i\nprint(1)", out="1\n")
+        status, *_ = worker.run(spins, box.grader, None, lambda: calls.append("spins"))
+        assert status == "passed"
+    finally:
+        box._idle.put(worker)
+    assert calls == ["sleeps"]

@@ -7,7 +7,9 @@ rlimits and the seccomp filter and then runs the program's tests one at a time
 cannot lie about it), kills the child at the CPU limit or the wall-clock backstop,
 forwards each test's plain-data result to the supervisor and waits for its verdict
 ("go" or "stop") before letting the child run the next test. It never holds an
-expected output. Standard library only (numpy is preloaded when present).
+expected output. Once per job it also tells the supervisor when the child has been
+asleep for a while (``{"t": "asleep"}``), so that another program may use the core.
+Standard library only (numpy is preloaded when present).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ _HEADER = struct.Struct(">I")
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _TICK = float(os.sysconf("SC_CLK_TCK"))
+#: after this long asleep (and asleep right now) a child is reported as not using its core
+_ASLEEP_NOTICE_S = 0.1
 _PRELOAD = [
     "string",
     "re",
@@ -128,6 +132,7 @@ class Worker:
         except Exception as exc:
             self.seccomp_error = repr(exc)
         self.workdir = config.get("workdir") or "/tmp"
+        self.notify_asleep = False
         # uid 65534 must still be able to import the standard library (pyenv under /root cannot)
         self.drop_root = not config.get("namespaced") and os.getuid() == 0 and _world_readable(os.__file__)
         os.makedirs(self.workdir, exist_ok=True)
@@ -236,6 +241,7 @@ class Worker:
             write_frame(w2c_w, job)
         limit = float(job["timeout_s"])
         cap = int(job["max_output"]) + 4096
+        self.notify_asleep = job.get("mode") != "script"  # a script's caller reads exactly one frame
         end: dict[str, Any] = {"t": "end"}
         try:
             compiled = self.wait_result(pid, c2w_r, limit, cap)
@@ -291,6 +297,9 @@ class Worker:
             cpu = used - start_cpu
             if asleep:
                 asleep_s += now - last
+                if self.notify_asleep and asleep_s >= _ASLEEP_NOTICE_S:
+                    self.notify_asleep = False
+                    write_frame(1, {"t": "asleep"})
             last = now
             wall = now - start_wall
             over = cpu > limit or cpu + asleep_s > limit or wall > backstop
