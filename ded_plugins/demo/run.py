@@ -94,8 +94,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = click.echo, fast: bool 
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     # tiny models: one thread per process is several times faster than two fighting over 2 cores
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import torch
-
+    torch = require("torch", "train", purpose="the demo's tiny models")
     transformers = require("transformers", "analysis", purpose="the demo's tiny models")
     torch.set_num_threads(1)
     # the demo prints its own progress; per-model loading bars would drown it
