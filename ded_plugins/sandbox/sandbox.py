@@ -22,7 +22,9 @@ re-run gets at most one worker per core, so its CPU time is measured on an unsha
 Cores, not workers, bound the batch: ``workers`` programs run at once, plus one more for
 each of them that its worker reports asleep (the sandbox keeps as many spare workers as
 ``workers`` for that). A sleeping program holds no core, so this changes no measurement;
-it only keeps the cores busy while, say, a ``time.sleep`` runs into its limit.
+it only keeps the cores busy while, say, a ``time.sleep`` runs into its limit. Should it
+wake up and compute, it shares the cores by time-slicing, and time spent waiting for a
+core counts neither as CPU time nor as time asleep.
 """
 
 from __future__ import annotations
@@ -176,7 +178,7 @@ class Sandbox:
         if self.rerun_time_limits:
             again = [i for i, r in enumerate(results) if r.status == "time_limit"]
             sleepers = [i for i in again if results[i].cpu_s <= _SLEEPER_CPU_SHARE * requests[i].timeout_s]
-            busy = [i for i in again if i not in set(sleepers)]
+            busy = sorted(set(again) - set(sleepers))
             # the batch is done, so every worker is idle; never more at once than there are cores
             width = max(1, min(self.workers, os.cpu_count() or 1))
             with ThreadPoolExecutor(width) as pool:
