@@ -42,6 +42,7 @@ __all__ = [
     "mcq_process_docs",
     "process_math_docs",
     "process_results",
+    "task_config",
 ]
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,16 @@ def process_results(doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str,
     return math_metrics([str(s) for s in samples], str(doc["answer"]), grader=grader)
 
 
+def task_config(config: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A ``ded_*`` task's config without ``class``, ``ded_k`` applied as ``repeats``; and its metadata."""
+    out = dict(config or {})
+    out.pop("class", None)
+    meta = dict(out.get("metadata") or {})
+    if meta.get("ded_k") not in (None, ""):
+        out["repeats"] = int(meta["ded_k"])
+    return out, meta
+
+
 def make_task_class() -> type:
     """Build the ``ded_*`` task class (lm-eval is imported only when a task is loaded)."""
     from lm_eval.api.task import ConfigurableTask
@@ -180,11 +191,7 @@ def make_task_class() -> type:
         """``ConfigurableTask`` plus ``ded_k`` -> ``repeats`` and tokenizer-counted lengths."""
 
         def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
-            config = dict(config or {})
-            config.pop("class", None)
-            meta = dict(config.get("metadata") or {})
-            if meta.get("ded_k") not in (None, ""):
-                config["repeats"] = int(meta["ded_k"])
+            config, meta = task_config(config)
             self._grader = str(meta.get("ded_grader", "math"))
             self._think_required = _truthy(meta.get("think_required", True))
             if meta.get("think_end_token"):

@@ -157,11 +157,8 @@ def make_lcb_task_class() -> type:
 
     class DedLcbTask(ConfigurableTask):  # type: ignore[misc]
         def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
-            config = dict(config or {})
-            config.pop("class", None)
-            meta = dict(config.get("metadata") or {})
-            if meta.get("ded_k") not in (None, ""):
-                config["repeats"] = int(meta["ded_k"])
-            super().__init__(config=config, **kwargs)
+            from ded_plugins.integrations.lm_eval_tasks import task_config
+
+            super().__init__(config=task_config(config)[0], **kwargs)
 
     return DedLcbTask
