@@ -129,10 +129,10 @@ def run_curation(
         kept = [r for _, r in source.iter()]
         for exporter in exporters:
             fingerprint = _chain(fingerprint, exporter.spec)
-            summary = _run_exporter(exporter, kept, questions, config, registry, fingerprint)
-            exports[exporter.spec.name] = summary
+            stats = _run_exporter(exporter, kept, questions, config, registry, fingerprint)
+            exports[exporter.spec.name] = stats["summary"]
             if pm is not None:
-                pm.hook.ded_stage_finished(stage=exporter.dirname, stats=summary)
+                pm.hook.ded_stage_finished(stage=exporter.dirname, stats=stats)
     return RunResult(run_dir=run_dir, stages=all_stats, exports=exports)
 
 
@@ -468,7 +468,7 @@ def _run_exporter(
     config: CurationConfig,
     registry: Registry,
     fingerprint: str,
-) -> Mapping[str, Any]:
+) -> dict[str, Any]:
     out_dir = config.run_dir / exporter.dirname
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -500,7 +500,7 @@ def _run_exporter(
         "fingerprint": fingerprint,
     }
     io.write_json(out_dir / "stats.json", stats)
-    return summary
+    return stats
 
 
 # --- reporting ----------------------------------------------------------------------------
