@@ -8,16 +8,18 @@
 Time limits are judged on what a test would take on an idle machine: its CPU time plus
 the time all its threads were asleep (sampled by the worker), with a raw wall-clock
 backstop of 3 x the limit + 5 s. Every time-limit verdict is then run once more on an
-idle worker (after the rest of the batch); that second verdict is final. This is the one
-deliberate deviation from upstream, whose wall-clock alarm makes verdicts depend on
-machine load.
+idle worker; that second verdict is final. This is the one deliberate deviation from
+upstream, whose wall-clock alarm makes verdicts depend on machine load.
 
-How many re-runs go at once: a program whose first run used at most a tenth of its limit
-in CPU time spent the rest asleep (``time.sleep``, a blocked read, a thread join). Time
-asleep does not stretch under load, and such a program keeps no core busy, so these
-"sleepers" are re-run side by side, each on a fresh worker that runs nothing else
-(started for the purpose, at most ``_SLEEPER_WIDTH``), after the others. Every other
-re-run gets at most one worker per core, so its CPU time is measured on an unshared core.
+How re-runs go: a program whose first run used at most a tenth of its limit in CPU time
+spent the rest asleep (``time.sleep``, a blocked read, a thread join). Time asleep does
+not stretch under load, and such a program keeps no core busy, so these "sleepers" are
+re-run side by side, each on a worker that runs nothing else (started for the batch, at
+most ``_SLEEPER_WIDTH``, gone when it ends). The re-run starts as soon as the worker
+reports the first run asleep, and is used only if the first run ends as a sleeper's time
+limit; so a sleeper costs its limit once in wall time, not twice. Every other time-limit
+verdict is re-run after the batch, at most one per core, so its CPU time is measured on
+an unshared core.
 
 Cores, not workers, bound the batch: ``workers`` programs run at once, plus one more for
 each of them that its worker reports asleep (the sandbox keeps as many spare workers as
@@ -34,7 +36,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -61,6 +63,75 @@ _SLEEPER_CPU_SHARE = 0.1
 _SLEEPER_WIDTH = 16
 
 
+class _Pool:
+    """Workers that take jobs in turn: a queue of idle ones, replaced when they die.
+
+    ``limit`` set: started lazily, one more whenever none is idle, up to ``limit``.
+    """
+
+    def __init__(self, start: Callable[[], WorkerProcess], limit: int | None = None) -> None:
+        self._start = start
+        self.limit = limit
+        #: ``None`` once closed
+        self.idle: queue.Queue[WorkerProcess | None] = queue.Queue()
+        self.workers: list[WorkerProcess] = []
+        self.closed = False
+        self._starting = 0
+        self._lock = threading.Lock()
+
+    def add(self, worker: WorkerProcess) -> None:
+        with self._lock:
+            self.workers.append(worker)
+        self.idle.put(worker)
+
+    def get(self) -> WorkerProcess:
+        if self.limit is not None:
+            with self._lock:
+                grow = self.idle.empty() and len(self.workers) + self._starting < self.limit
+                self._starting += grow
+            if grow:
+                try:
+                    worker = self._start()
+                finally:
+                    with self._lock:
+                        self._starting -= 1
+                with self._lock:
+                    if not self.closed:
+                        self.workers.append(worker)
+                        return worker
+                worker.close()
+                raise _Closed
+        idle = self.idle.get()
+        if idle is None:  # closed: wake the next waiter too
+            self.idle.put(None)
+            raise _Closed
+        return idle
+
+    def put(self, worker: WorkerProcess) -> None:
+        self.idle.put(worker)
+
+    def replace(self, worker: WorkerProcess) -> None:
+        worker.close()
+        if self.closed:
+            return
+        fresh = self._start()
+        with self._lock:
+            self.workers = [fresh if w is worker else w for w in self.workers]
+        self.idle.put(fresh)
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            workers, self.workers = self.workers, []
+        for worker in workers:
+            worker.close()
+        self.idle.put(None)  # wakes whoever waits for a worker
+
+
+class _Closed(SandboxError):
+    """The pool was closed while a job waited for one of its workers."""
+
+
 class Sandbox:
     """Isolated execution of programs against tests, with LiveCodeBench semantics."""
 
@@ -83,14 +154,21 @@ class Sandbox:
         self.max_output_bytes = max_output_bytes
         self.rerun_time_limits = rerun_time_limits
         self.isolation = ""
-        self._idle: queue.Queue[WorkerProcess] = queue.Queue()
+        self._main = _Pool(self._new_worker)
         #: one per program that may be using a core; given back early when its worker reports it asleep
         self._cores = threading.BoundedSemaphore(self.workers)
-        self._all: list[WorkerProcess] = []
         self._lock = threading.Lock()
         self._checker: WorkerProcess | None = None
         self._checker_lock = threading.Lock()
         self._spawner: ThreadPoolExecutor | None = None
+
+    @property
+    def _all(self) -> list[WorkerProcess]:
+        return self._main.workers
+
+    @property
+    def _idle(self) -> queue.Queue[WorkerProcess | None]:
+        return self._main.idle
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -122,9 +200,9 @@ class Sandbox:
         total = 2 * self.workers  # the spares serve while other workers' programs sleep
         with ThreadPoolExecutor(total) as pool:
             started = list(pool.map(lambda _: self._new_worker(), range(total)))
+        self._main = _Pool(self._new_worker)
         for worker in started:
-            self._all.append(worker)
-            self._idle.put(worker)
+            self._main.add(worker)
 
     def _new_worker(self) -> WorkerProcess:
         if self._spawner is None:
@@ -142,14 +220,11 @@ class Sandbox:
 
     def close(self) -> None:
         """Stop every worker."""
+        self._main.close()
         with self._lock:
-            workers, self._all = self._all, []
-            if self._checker is not None:
-                workers.append(self._checker)
-                self._checker = None
-        for worker in workers:
-            worker.close()
-        self._idle = queue.Queue()
+            checker, self._checker = self._checker, None
+        if checker is not None:
+            checker.close()
         if self._spawner is not None:
             self._spawner.shutdown()
             self._spawner = None
@@ -167,106 +242,96 @@ class Sandbox:
         if not self._all:
             self.start()
         done = progress or (lambda n: None)
+        sleepers = _Pool(self._new_worker, limit=_SLEEPER_WIDTH)
+        reruns = ThreadPoolExecutor(_SLEEPER_WIDTH, thread_name_prefix="ded-sandbox-rerun")
+        early = reruns if self.rerun_time_limits else None
 
         def one(request: RunRequest) -> RunResult:
-            result = self._execute(request)
+            result, rerun = self._execute(request, sleepers, early)
+            if rerun is not None and result.status == "time_limit" and _slept(result, request):
+                result = _with(rerun.result(), reran=True)
             done(1)
             return result
 
-        with ThreadPoolExecutor(len(self._all)) as pool:
-            results = list(pool.map(one, requests))
-        if self.rerun_time_limits:
-            again = [i for i, r in enumerate(results) if r.status == "time_limit"]
-            sleepers = [i for i in again if results[i].cpu_s <= _SLEEPER_CPU_SHARE * requests[i].timeout_s]
-            busy = sorted(set(again) - set(sleepers))
-            # the batch is done, so every worker is idle; never more at once than there are cores
-            width = max(1, min(self.workers, os.cpu_count() or 1))
-            with ThreadPoolExecutor(width) as pool:
-                for index, result in zip(
-                    busy, pool.map(lambda i: self._execute(requests[i]), busy), strict=True
-                ):
-                    results[index] = _with(result, reran=True)
-            if sleepers:
-                for index, result in zip(
-                    sleepers, self._rerun_sleepers([requests[i] for i in sleepers]), strict=True
-                ):
-                    results[index] = _with(result, reran=True)
+        try:
+            with ThreadPoolExecutor(2 * self.workers) as pool:
+                results = list(pool.map(one, requests))
+            if self.rerun_time_limits:
+                again = [i for i, r in enumerate(results) if r.status == "time_limit" and not r.reran]
+                sleepy = [i for i in again if _slept(results[i], requests[i])]
+                busy = sorted(set(again) - set(sleepy))
+                pending = {i: reruns.submit(self._attempt, requests[i], sleepers, None) for i in sleepy}
+                # the batch is done, so every worker is idle; never more at once than there are cores
+                width = max(1, min(self.workers, os.cpu_count() or 1))
+                with ThreadPoolExecutor(width) as pool:
+                    again_busy = pool.map(lambda i: self._execute(requests[i], sleepers, None)[0], busy)
+                    for index, result in zip(busy, again_busy, strict=True):
+                        results[index] = _with(result, reran=True)
+                for index, future in pending.items():
+                    results[index] = _with(future.result(), reran=True)
+        finally:
+            reruns.shutdown(wait=False, cancel_futures=True)
+            sleepers.close()  # a sleeper's re-run that is no longer wanted ends here
         return results
 
-    def _rerun_sleepers(self, requests: list[RunRequest]) -> list[RunResult]:
-        """Re-run mostly-asleep programs side by side, each on a fresh worker of its own."""
-        width = min(len(requests), _SLEEPER_WIDTH)
-        if width <= 1:
-            return [self._execute(r) for r in requests]
-        extra: queue.Queue[WorkerProcess] = queue.Queue()
-        with ThreadPoolExecutor(width) as pool:
-            futures = [pool.submit(self._new_worker) for _ in range(width)]
-        for future in futures:
-            try:
-                extra.put(future.result())
-            except SandboxError as exc:
-                log.warning("no extra worker for a re-run (%s)", exc)
-        if extra.empty():
-            return [self._execute(r) for r in requests]
-        try:
-            with ThreadPoolExecutor(width) as pool:
-                return list(pool.map(lambda r: self._execute(r, extra, hold_core=False), requests))
-        finally:
-            while not extra.empty():
-                extra.get_nowait().close()
-
     def _execute(
-        self, request: RunRequest, idle: queue.Queue[WorkerProcess] | None = None, *, hold_core: bool = True
-    ) -> RunResult:
+        self, request: RunRequest, sleepers: _Pool, reruns: ThreadPoolExecutor | None
+    ) -> tuple[RunResult, Future[RunResult] | None]:
+        """Run a program holding a core until its worker reports it asleep.
+
+        With ``reruns``, that report also starts the program's re-run on a worker of
+        ``sleepers`` (returned as the future), in case the first run ends in a sleeper's
+        time limit.
+        """
         n = len(request.inputs)
         if n == 0 or n != len(request.outputs):
             why = "no tests" if n == 0 else f"{n} inputs but {len(request.outputs)} outputs"
-            return self._result(request, "sandbox_error", [], why, 0.0)
-        if not hold_core:
-            return self._attempt(request, self._idle if idle is None else idle, None)
+            return self._result(request, "sandbox_error", [], why, 0.0), None
         cores = self._cores
         cores.acquire()
         held = [True]
+        rerun: list[Future[RunResult]] = []
 
-        def asleep() -> None:
+        def release() -> None:
             if held[0]:
                 held[0] = False
                 cores.release()
 
-        try:
-            return self._attempt(request, self._idle if idle is None else idle, asleep)
-        finally:
-            asleep()
+        def asleep() -> None:
+            release()
+            if reruns is not None and not rerun:
+                rerun.append(reruns.submit(self._attempt, request, sleepers, None))
 
-    def _attempt(
-        self, request: RunRequest, idle: queue.Queue[WorkerProcess], asleep: Callable[[], None] | None
-    ) -> RunResult:
+        try:
+            return self._attempt(request, self._main, asleep), (rerun[0] if rerun else None)
+        finally:
+            release()
+
+    def _attempt(self, request: RunRequest, pool: _Pool, asleep: Callable[[], None] | None) -> RunResult:
         n = len(request.inputs)
         judge = self._checker_judge(request) if request.checker and request.fn_name is None else None
         for attempt in range(2):
-            worker = idle.get()
+            try:
+                worker = pool.get()
+            except _Closed:
+                return self._result(request, "sandbox_error", [None] * n, "sandbox closed", 0.0)
             try:
                 status, per_test, error, cpu = worker.run(request, self.grader, judge, asleep)
             except WorkerDied as exc:
+                if pool.closed:  # closed under it: nobody waits for this result
+                    return self._result(request, "sandbox_error", [None] * n, "sandbox closed", 0.0)
                 log.warning("sandbox worker died (%s); replacing it", exc)
-                self._replace(worker, idle)
+                pool.replace(worker)
                 if attempt == 1:
                     return self._result(request, "sandbox_error", [None] * n, str(exc), 0.0)
                 continue
             except BaseException:
                 # mid-conversation: its state is unknown, so it never serves again
-                self._replace(worker, idle)
+                pool.replace(worker)
                 raise
-            idle.put(worker)
+            pool.put(worker)
             return self._result(request, status, per_test, error, cpu)
         raise AssertionError("unreachable")
-
-    def _replace(self, worker: WorkerProcess, idle: queue.Queue[WorkerProcess]) -> None:
-        worker.close()
-        fresh = self._new_worker()
-        with self._lock:
-            self._all = [fresh if w is worker else w for w in self._all]
-        idle.put(fresh)
 
     def _checker_judge(self, request: RunRequest) -> Callable[[int, dict[str, Any]], str]:
         assert request.checker is not None
@@ -313,3 +378,8 @@ class Sandbox:
 
 def _with(result: RunResult, **changes: Any) -> RunResult:
     return replace(result, **changes)
+
+
+def _slept(result: RunResult, request: RunRequest) -> bool:
+    """A time limit reached mostly asleep: little CPU time for the limit."""
+    return result.cpu_s <= _SLEEPER_CPU_SHARE * request.timeout_s

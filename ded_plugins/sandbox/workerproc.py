@@ -4,17 +4,24 @@ The expected outputs live only here. For each test the worker reports what the p
 produced; this side judges it (:mod:`ded_plugins.sandbox.compare`) and answers "go" or
 "stop", so the child never learns an expected output and stops at the first failure
 exactly as upstream does.
+
+Programs are compiled here (:func:`~ded_plugins.sandbox.inside.ded_child.precompile`:
+parsed and compiled, never run) and reach the child as ``marshal`` data: this process
+never forks, so compiling here costs no copy-on-write faults, where in a freshly forked
+child it was the largest part of a short program's cost.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import marshal
 import os
 import select
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,6 +29,7 @@ from typing import Any
 
 from ded_plugins.errors import SandboxError
 from ded_plugins.sandbox.compare import failure_status, judge_result, parse_expected
+from ded_plugins.sandbox.inside.ded_child import precompile
 from ded_plugins.sandbox.isolation import worker_command
 from ded_plugins.sandbox.jobs import RunRequest
 
@@ -62,6 +70,7 @@ class WorkerProcess:
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        self.same_interpreter = False
 
     def wait_ready(self) -> None:
         """Wait for the worker's greeting; raise SandboxError if it cannot isolate programs."""
@@ -79,12 +88,18 @@ class WorkerProcess:
                 "sandbox worker could not build its seccomp filter (is Debian's libseccomp2 installed?): "
                 + str(ready.get("error", ""))
             )
+        self.same_interpreter = ready.get("version") == sys.version
 
     # --- framing --------------------------------------------------------------------------------
 
-    def _write(self, message: Any) -> None:
+    def _write(self, message: Any, payload: bytes | None = None) -> None:
         body = json.dumps(message).encode()
-        data = memoryview(_HEADER.pack(len(body)) + body)
+        data = _HEADER.pack(len(body)) + body
+        if payload is not None:
+            data += _HEADER.pack(len(payload)) + payload
+        self._send(memoryview(data))
+
+    def _send(self, data: memoryview) -> None:
         try:
             while data:
                 data = data[os.write(self._in, data) :]
@@ -104,15 +119,49 @@ class WorkerProcess:
             got += len(chunk)
         return b"".join(parts)
 
-    def _read(self, timeout: float) -> dict[str, Any]:
+    def _read_raw(self, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
         size = _HEADER.unpack(self._read_exact(_HEADER.size, deadline))[0]
         if size > _MAX_FRAME:
             raise WorkerDied("worker sent an oversized frame")
-        message = json.loads(self._read_exact(size, deadline))
+        return self._read_exact(size, deadline)
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        try:
+            message = json.loads(self._read_raw(timeout))
+        except ValueError as exc:
+            raise WorkerDied("worker sent a malformed frame") from exc
         if not isinstance(message, dict):
             raise WorkerDied("worker sent a malformed frame")
         return message
+
+    def _read_report(self, timeout: float) -> dict[str, Any]:
+        """A test's report, as the child sent it (so: untrusted) or as the worker made it."""
+        body = self._read_raw(timeout)
+        try:
+            report = json.loads(body)
+        except (ValueError, RecursionError):
+            report = None
+        return report if isinstance(report, dict) else {"k": "exc", "err": "malformed result from the child"}
+
+    def _payload(self, request: RunRequest, grader: str, **extra: Any) -> bytes:
+        """What the child needs, program compiled (when this is the worker's interpreter)."""
+        inputs = list(request.inputs)
+        compiled = None
+        if self.same_interpreter and not extra:
+            compiled = precompile(request.code, request.fn_name, inputs)
+        job = {
+            "code": request.code,
+            "inputs": inputs,
+            "fn_name": request.fn_name,
+            "timeout_s": float(request.timeout_s),
+            "grader": grader,
+            "memory_mb": self.memory_mb,
+            "max_output": self.max_output,
+            "compiled": compiled,
+            **extra,
+        }
+        return marshal.dumps(job)
 
     # --- jobs -------------------------------------------------------------------------------------
 
@@ -139,35 +188,28 @@ class WorkerProcess:
             return judge_result(report, expected[index], call_based)
 
         judge = judge or default_judge
-        self._write(
-            {
-                "code": request.code,
-                "inputs": list(request.inputs),
-                "fn_name": request.fn_name,
-                "timeout_s": request.timeout_s,
-                "grader": grader,
-                "memory_mb": self.memory_mb,
-                "max_output": self.max_output,
-            }
-        )
+        header = {"timeout_s": float(request.timeout_s), "max_output": self.max_output, "n": n}
+        self._write(header, self._payload(request, grader))
         wait = 3 * request.timeout_s + 30.0  # beyond the worker's own backstop (3 x limit + 5 s)
         status, error = "passed", ""
         while True:
             message = self._read(wait)
             if message.get("t") == "test":
-                index, report = int(message["i"]), message.get("r", {})
+                index, report = int(message["i"]), self._read_report(wait)
+                if not 0 <= index < n:
+                    raise WorkerDied(f"worker reported test {index} of {n}")
                 status = judge(index, report)
                 per_test[index] = status == "passed"
                 if status != "passed":
                     error = str(report.get("err", ""))
-                self._write({"go": status == "passed"})
+                if index < n - 1:  # after the last test the worker ends the job without asking
+                    self._write({"go": status == "passed"})
             elif message.get("t") == "asleep":
                 if on_asleep is not None:
                     on_asleep()
             elif message.get("t") == "end":
-                compiled = message.get("compile")
-                if compiled is not None:
-                    report = compiled.get("r", {})
+                if message.get("compile"):
+                    report = self._read_report(wait)
                     status, error = failure_status(report), str(report.get("err", ""))
                     per_test = [False] + [None] * (n - 1) if n else []
                 return status, per_test, error, float(message.get("cpu", 0.0))
@@ -176,21 +218,13 @@ class WorkerProcess:
 
     def run_script(self, code: str, files: list[tuple[str, str]], timeout_s: float) -> tuple[int | None, str]:
         """Run a trusted helper (a checker) as ``__main__`` with ``files`` as its arguments."""
-        self._write(
-            {
-                "mode": "script",
-                "code": code,
-                "files": [list(pair) for pair in files],
-                "inputs": [],
-                "fn_name": None,
-                "timeout_s": timeout_s,
-                "grader": "script",
-                "memory_mb": self.memory_mb,
-                "max_output": self.max_output,
-            }
-        )
+        request = RunRequest(code=code, inputs=(), outputs=(), timeout_s=timeout_s)
+        header = {"timeout_s": float(timeout_s), "max_output": self.max_output, "n": 0, "mode": "script"}
+        self._write(header, self._payload(request, "script", mode="script", files=[list(f) for f in files]))
         message = self._read(3 * timeout_s + 30.0)
-        report = (message.get("compile") or {}).get("r", {})
+        if message.get("t") != "end" or not message.get("compile"):
+            raise WorkerDied(f"unexpected message {message.get('t')!r}")
+        report = self._read_report(3 * timeout_s + 30.0)
         if report.get("k") == "exit":
             return int(report.get("code", 1)), ""
         return None, failure_status(report) + ": " + str(report.get("err", ""))

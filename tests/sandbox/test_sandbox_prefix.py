@@ -16,20 +16,21 @@ from ded_plugins.sandbox.isolation import INSIDE_DIR
 pytestmark = pytest.mark.sandbox
 
 # Runs in a fresh interpreter started the way the worker is (-I -S), because the guard
-# disarms os functions for good: build the template first (as the worker does), then
-# do what a child does before it compiles, then compare with the prefix executed afresh.
+# disarms os functions for good: set up the streams and the guard and build the template
+# (as the worker does), then do what a child does before it compiles, then compare with
+# the prefix executed afresh.
 _SCRIPT = """
 import io, json, os, sys
 from types import ModuleType
 sys.path.insert(0, {inside!r})
 import ded_child
-template = ded_child.prefix_module()
-before = sys.getrecursionlimit()
 report = os.dup(1)
 sys.stdin = io.TextIOWrapper(io.BytesIO())
 sys.stdout = io.TextIOWrapper(io.BytesIO())
 sys.stderr = io.TextIOWrapper(io.BytesIO())
 ded_child.reliability_guard()
+template = ded_child.prefix_module()
+before = sys.getrecursionlimit()
 fresh = ModuleType("tmp_sol", "")
 exec(ded_child.PREFIX, fresh.__dict__)
 got = ded_child._with_prefix(template).__dict__

@@ -1,6 +1,8 @@
-"""Time-limit verdicts are re-run once: CPU-bound ones one per core, sleepers side by side."""
+"""Time-limit verdicts are re-run once: CPU-bound ones one per core, sleepers side by side, early."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from sandbox_helpers import stdin_request
@@ -15,14 +17,20 @@ pytestmark = pytest.mark.sandbox
 def test_every_time_limit_is_rerun_and_extra_workers_go_away(box: Sandbox) -> None:
     sleeper = stdin_request("import time\ntime.sleep(5)\nprint(1)", out="1\n", timeout_s=0.5)
     spinner = stdin_request("while True:\n    pass", timeout_s=0.5)
-    napper = stdin_request("import time\ntime.sleep(0.1)\nprint(1)", out="1\n", timeout_s=1)
+    # asleep long enough to start an early re-run, which is then not wanted
+    napper = stdin_request("import time\ntime.sleep(0.3)\nprint(1)", out="1\n", timeout_s=1)
     workers = list(box._all)
+    started = time.monotonic()
     results = box.run_many([sleeper, spinner, sleeper, napper, sleeper])
+    elapsed = time.monotonic() - started
     assert [r.status for r in results] == ["time_limit", "time_limit", "time_limit", "passed", "time_limit"]
     assert [r.reran for r in results] == [True, True, True, False, True]
     for result in (results[0], results[2], results[4]):
         assert result.cpu_s <= sandbox_mod._SLEEPER_CPU_SHARE * 0.5  # counted as a sleeper
     assert results[1].cpu_s > sandbox_mod._SLEEPER_CPU_SHARE * 0.5  # the spinner is not
+    # each sleeper's re-run overlapped its first run: never two of its limits in a row,
+    # while the spinner's re-run comes after the batch (0.5 s + 0.5 s)
+    assert elapsed < 0.5 + 0.5 + 0.5 + 1.5, elapsed
     assert box._all == workers  # the sleepers' extra workers were temporary
     assert box._idle.qsize() == len(workers)
     assert box.run(napper).passed

@@ -12,11 +12,12 @@ Behaviour written from the documented semantics of the official grader
 
 from __future__ import annotations
 
-import ast
 import builtins
 import io
 import json
+import marshal
 import math
+import re
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -84,24 +85,59 @@ MAX_DEPTH = 64
 
 def clean_if_name(code: str) -> str:
     """Replace a *last* top-level ``if __name__ == '__main__':`` by its body."""
+    import ast
+
     try:
         tree = ast.parse(code)
-        last = tree.body[-1]
-        if isinstance(last, ast.If) and ast.unparse(last.test).strip() == "__name__ == '__main__'":
-            return _unparse(tree.body[:-1]) + "\n" + _unparse(last.body)
+        if _ends_with_main_guard(tree):
+            guard: Any = tree.body[-1]
+            return _unparse(tree.body[:-1]) + "\n" + _unparse(guard.body)
     except Exception:
         pass
     return code
 
 
-def _unparse(statements: list[ast.stmt]) -> str:
+def _ends_with_main_guard(tree: Any) -> bool:
+    import ast
+
+    last = tree.body[-1]
+    return isinstance(last, ast.If) and ast.unparse(last.test).strip() == "__name__ == '__main__'"
+
+
+def stdin_source(code: str) -> str:
+    """``make_function(clean_if_name(code))``, with one parse where upstream's two see the same text.
+
+    ``clean_if_name`` returns the program unchanged unless it ends with a main guard, and
+    ``make_function`` would then parse that same text again.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except Exception:
+        return code  # neither parse would succeed: upstream runs the text as it is
+    try:
+        guarded = _ends_with_main_guard(tree)
+    except Exception:
+        guarded = False
+    return make_function(clean_if_name(code)) if guarded else make_function(code, tree)
+
+
+def _unparse(statements: list[Any]) -> str:
+    import ast
+
     return ast.unparse(ast.Module(body=statements, type_ignores=[]))
 
 
-def make_function(code: str) -> str:
-    """Keep top-level imports at module level; every other statement becomes ``wrapped_function``'s body."""
+def make_function(code: str, tree: Any = None) -> str:
+    """Keep top-level imports at module level; every other statement becomes ``wrapped_function``'s body.
+
+    ``tree``: ``code`` already parsed.
+    """
+    import ast
+
     try:
-        tree = ast.parse(code)
+        tree = ast.parse(code) if tree is None else tree
         imports = [s for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)]
         others = [s for s in tree.body if not isinstance(s, ast.Import | ast.ImportFrom)]
         func = ast.FunctionDef(
@@ -170,9 +206,11 @@ def _mock_open(data: str) -> Callable[..., io.StringIO]:
     return lambda *args, **kwargs: io.StringIO(data)
 
 
-#: names the prefix binds whose source attribute a child changes before it compiles (its own
-#: ``sys.stdin``/``stdout``/``stderr``; ``quit`` and ``help`` set to ``None`` by the guard)
+#: names the prefix binds whose source attribute a child may have changed since the template
+#: was built (the worker sets up the streams and the guard first, so normally none)
 _REBOUND = (("stdin", sys), ("stdout", sys), ("stderr", sys), ("quit", builtins), ("help", builtins))
+#: a decimal literal this long compiles only under the child's raised integer-string limit
+_LONG_DIGITS = re.compile(r"[0-9_]{4000}")
 
 
 def prefix_module() -> ModuleType:
@@ -180,10 +218,9 @@ def prefix_module() -> ModuleType:
 
     A child compiles its program into this module instead of executing the prefix's
     eighteen star-imports again: those touch (and so copy, after ``fork``) hundreds of
-    pages of the worker's memory, about a fifth of a short job's cost. The result is the
-    same namespace once :meth:`Program.compile` has re-read the few names in
-    ``_REBOUND``; ``tests/sandbox/test_sandbox_prefix.py`` checks that. Only a forked
-    child may use it (the module is then its private copy).
+    pages of the worker's memory. The result is the namespace the prefix itself would
+    give (``tests/sandbox/test_sandbox_prefix.py`` checks that). Only a forked child may
+    use it (the module is then its private copy).
     """
     limit = sys.getrecursionlimit()
     module = ModuleType("tmp_sol", "")
@@ -195,17 +232,63 @@ def prefix_module() -> ModuleType:
 def _with_prefix(template: ModuleType) -> ModuleType:
     namespace = template.__dict__
     for name, source in _REBOUND:
-        if hasattr(source, name):
-            namespace[name] = getattr(source, name)
+        value = getattr(source, name, namespace.get(name))
+        if namespace.get(name) is not value:
+            namespace[name] = value
     sys.setrecursionlimit(50000)
     return template
+
+
+def program_source(code: str, fn_name: str | None, inputs: list[str]) -> tuple[str, list[list[Any]]]:
+    """The text upstream executes for a program, and the decoded arguments of a call-based one."""
+    if fn_name is None:
+        return stdin_source(code), []
+    return PREFIX + "\n\n" + code, [[json.loads(line) for line in inp.split("\n")] for inp in inputs]
+
+
+def _compile(text: str) -> Any:
+    # upstream execs the text from a module without __future__ imports: inherit none of ours
+    return compile(text, "<string>", "exec", flags=0, dont_inherit=True, optimize=0)
+
+
+def _split_prefix(source: str) -> tuple[str, bool]:
+    """What to compile and whether it runs in the prefix template.
+
+    Blank lines stand in for the prefix, so every line number (and so every message)
+    stays as upstream's. A ``__future__`` import is legal only at the top of a file, so
+    such a program keeps its real prefix (and fails to compile, as upstream's does).
+    """
+    if source.startswith(PREFIX) and "__future__" not in source:
+        return "\n" * PREFIX.count("\n") + source[len(PREFIX) :], True
+    return source, False
+
+
+def precompile(code: str, fn_name: str | None, inputs: list[str]) -> bytes | None:
+    """Compile a program outside the sandbox, for a child to load instead of compiling it.
+
+    Runs in the supervisor, whose memory is not shared with a forked child, so the
+    parsing, the ``ast`` rewriting and the compiling touch no copy-on-write page. It
+    executes nothing of the program. Returns ``marshal`` data for :class:`Program`, or
+    ``None`` when the child must compile the program itself: whenever compiling fails
+    here (the child then reports upstream's error) or could depend on this process's
+    settings (a decimal literal near the integer-string limit).
+    """
+    if _LONG_DIGITS.search(code):
+        return None
+    try:
+        source, args = program_source(code, fn_name, inputs)
+        text, in_template = _split_prefix(source)
+        return marshal.dumps((_compile(text), in_template, "class Solution" in source, args))
+    except Exception:
+        return None
 
 
 class Program:
     """A compiled program; ``run_test(i)`` returns plain data describing what happened.
 
     ``template`` (from :func:`prefix_module`, in a forked child only) stands in for
-    executing the prefix; the program's code keeps its line numbers.
+    executing the prefix. ``compiled`` (from :func:`precompile`, same interpreter) saves
+    the child the compiling.
     """
 
     def __init__(
@@ -215,30 +298,29 @@ class Program:
         fn_name: str | None,
         grader: str,
         template: ModuleType | None = None,
+        compiled: bytes | None = None,
     ) -> None:
         self.code = code
         self.inputs = inputs
         self.fn_name = fn_name
         self.grader = grader
         self.template = template
+        self.compiled = compiled
         self.target: Callable[..., Any] | None = None
         self.args: list[list[Any]] = []
 
     def compile(self) -> dict[str, Any]:
         try:
-            if self.fn_name is None:
-                source = make_function(clean_if_name(self.code))
+            if self.compiled is not None and self.template is not None:
+                body, in_template, solution, self.args = marshal.loads(self.compiled)
             else:
-                self.args = [[json.loads(line) for line in inp.split("\n")] for inp in self.inputs]
-                source = PREFIX + "\n\n" + self.code
-            if self.template is not None and source.startswith(PREFIX):
-                module = _with_prefix(self.template)
-                # blank lines in place of the prefix keep every line number (and so every message) as before
-                exec("\n" * PREFIX.count("\n") + source[len(PREFIX) :], module.__dict__)
-            else:
-                module = ModuleType("tmp_sol", "")
-                exec(source, module.__dict__)
-            holder: Any = module.Solution() if "class Solution" in source else module
+                source, self.args = program_source(self.code, self.fn_name, self.inputs)
+                text, in_template = _split_prefix(source) if self.template is not None else (source, False)
+                body, solution = _compile(text), "class Solution" in source
+            in_template = in_template and self.template is not None
+            module = _with_prefix(self.template) if in_template else ModuleType("tmp_sol", "")  # type: ignore[arg-type]
+            exec(body, module.__dict__)
+            holder: Any = module.Solution() if solution else module
             name = self.fn_name or "wrapped_function"
             if not hasattr(holder, name):
                 return {"k": "exc", "err": f"no function {name!r}"}

@@ -5,11 +5,21 @@ stdin/stdout in length-prefixed JSON frames. Per job it forks a child that appli
 rlimits and the seccomp filter and then runs the program's tests one at a time
 (:mod:`ded_child`). The worker measures each test's CPU time from ``/proc`` (the child
 cannot lie about it), kills the child at the CPU limit or the wall-clock backstop,
-forwards each test's plain-data result to the supervisor and waits for its verdict
-("go" or "stop") before letting the child run the next test. It never holds an
-expected output. Once per job it also tells the supervisor when the child has been
-asleep for a while (``{"t": "asleep"}``), so that another program may use the core.
-Standard library only (numpy is preloaded when present).
+forwards each test's result to the supervisor unread (the supervisor decodes it) and
+waits for its verdict ("go" or "stop") before letting the child run the next test. It
+never holds an expected output. Once per job it also tells the supervisor when the
+child has been asleep for a while (``{"t": "asleep"}``), so that another program may use
+the core. Standard library only (numpy is preloaded when present).
+
+A job arrives as a JSON header (what the worker needs: time limit, output cap, number of
+tests, mode) followed by a ``marshal`` payload from the supervisor (what the child needs,
+usually with the program already compiled), which the worker passes on untouched.
+
+Every page a child writes to is copied on its first write, and so is every page the
+worker writes to while a child is alive; on virtual machines each such fault costs
+microseconds. So everything that can be done once is done here before the first fork:
+the imports, the prefix module, the standard streams and upstream's ``reliability_guard``
+(the worker keeps its own references to the few functions the guard takes away).
 """
 
 from __future__ import annotations
@@ -20,12 +30,13 @@ import gc
 import importlib
 import io
 import json
+import marshal
 import os
 import random
 import resource
 import select
-import shutil
 import signal
+import stat
 import struct
 import sys
 import time
@@ -38,6 +49,7 @@ _PR_SET_DUMPABLE = 4
 _TICK = float(os.sysconf("SC_CLK_TCK"))
 #: after this long asleep (and asleep right now) a child is reported as not using its core
 _ASLEEP_NOTICE_S = 0.1
+#: what programs commonly import; loaded before the first fork so that no child imports it
 _PRELOAD = [
     "string",
     "re",
@@ -59,12 +71,16 @@ _PRELOAD = [
     "fractions",
     "array",
     "threading",
-    "ast",
-    "unittest.mock",
     "numpy",
     "shutil",
     "subprocess",
 ]
+
+
+#: a forked child waiting for its job: (pid, pipe to it, pipe from it)
+Spare = tuple[int, int, int]
+# the guard (applied to this process, see Worker.guard) disarms these in ``os``; the worker keeps them
+_fork, _kill, _setuid, _unlink, _rmdir, _chmod = os.fork, os.kill, os.setuid, os.unlink, os.rmdir, os.chmod
 
 
 def read_exact(fd: int, n: int) -> bytes | None:
@@ -78,20 +94,35 @@ def read_exact(fd: int, n: int) -> bytes | None:
     return b"".join(parts)
 
 
-def read_frame(fd: int) -> Any:
+def read_raw(fd: int) -> bytes | None:
     head = read_exact(fd, _HEADER.size)
     if head is None:
         return None
-    body = read_exact(fd, _HEADER.unpack(head)[0])
+    return read_exact(fd, _HEADER.unpack(head)[0])
+
+
+def read_frame(fd: int) -> Any:
+    body = read_raw(fd)
     return None if body is None else json.loads(body)
 
 
-def write_frame(fd: int, message: Any) -> None:
+def frame(message: Any) -> bytes:
     body = json.dumps(message).encode()
-    data = _HEADER.pack(len(body)) + body
+    return _HEADER.pack(len(body)) + body
+
+
+def raw_frame(body: bytes) -> bytes:
+    return _HEADER.pack(len(body)) + body
+
+
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def write_frame(fd: int, message: Any) -> None:
+    write_all(fd, frame(message))
 
 
 def sample(pid: int) -> tuple[float, bool]:
@@ -121,7 +152,6 @@ class Worker:
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
         self.child_mod = importlib.import_module("ded_child")
-        self.template = self.child_mod.prefix_module()
         self.bpf: bytes | None = None
         self.load_filter: Any = None
         self.seccomp_error = ""
@@ -136,6 +166,22 @@ class Worker:
         # uid 65534 must still be able to import the standard library (pyenv under /root cannot)
         self.drop_root = not config.get("namespaced") and os.getuid() == 0 and _world_readable(os.__file__)
         os.makedirs(self.workdir, exist_ok=True)
+        os.chdir(self.workdir)  # children start here; a program cannot chdir (the guard takes it away)
+        self.workdir_mode = stat.S_IMODE(os.stat(self.workdir).st_mode)
+        self.guard()
+        self.template = self.child_mod.prefix_module()
+
+    def guard(self) -> None:
+        """What every child would otherwise do first, done once here (children inherit it).
+
+        The streams a child's program sees (on descriptors that a child points at
+        ``/dev/null``), then upstream's ``reliability_guard``; the prefix module is built
+        after both, so it binds the same objects a freshly executed prefix would.
+        """
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+        self.child_mod.reliability_guard()
 
     # --- the forked child ------------------------------------------------------------------
 
@@ -152,33 +198,27 @@ class Worker:
             for fd in (0, 1, 2):
                 os.dup2(null, fd)
             os.close(null)
-            sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
-            sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
-            sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
-            os.chdir(self.workdir)
             if self.drop_root:
                 # degraded and root: at least do not run the program as root
                 os.setgroups([])
                 os.setgid(65534)
-                os.setuid(65534)
-            job = read_frame(3)
-            if not isinstance(job, dict):
+                _setuid(65534)
+            payload = read_raw(3)
+            if payload is None:
                 raise SystemExit
+            job = marshal.loads(payload)  # made by the supervisor
             self._limits(job)
             random.seed(job.get("seed", 0))
             sys.set_int_max_str_digits(50000)
-            cap = int(job["max_output"])
             script_args = []
-            for name, text in job.get("files", []):
+            for name, text in job.get("files", ()):
                 with open(os.path.basename(name), "w", encoding="utf-8") as fh:
                     fh.write(text)
                 script_args.append(os.path.join(self.workdir, os.path.basename(name)))
             program = self.child_mod.Program(
-                job["code"], job["inputs"], job["fn_name"], job["grader"], self.template
+                job["code"], job["inputs"], job["fn_name"], job["grader"], self.template, job.get("compiled")
             )
-            guard = self.child_mod.reliability_guard
-            read, write_result = os.read, _result_writer(cap)
-            guard()
+            read, write_result = os.read, _result_writer(int(job["max_output"]))
             if self.load_filter is not None:
                 self.load_filter()
             if job.get("mode") == "script":
@@ -217,11 +257,11 @@ class Worker:
 
     # --- the worker side of one job ------------------------------------------------------------
 
-    def prefork(self) -> tuple[int, int, int]:
+    def prefork(self) -> Spare:
         """Fork the next job's child ahead of time: (pid, pipe to it, pipe from it)."""
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:
             os.close(c2w_r)
             os.close(w2c_w)
@@ -230,44 +270,59 @@ class Worker:
         os.close(w2c_r)
         return pid, w2c_w, c2w_r
 
-    def run_job(self, job: dict[str, Any], spare: tuple[int, int, int]) -> tuple[int, int, int]:
-        """Run one job on the spare child; returns the child used (the caller reaps it)."""
+    def run_job(self, job: dict[str, Any], payload: bytes, spare: Spare) -> Spare:
+        """Run one job on the spare child; returns the child used (the caller reaps it).
+
+        Test results go to the supervisor as they come, each a header frame and the
+        child's report (or this worker's own: a time-out, an output flood, a death)
+        unread. After every test but the last the supervisor answers "go" or "stop".
+        """
         pid, w2c_w, c2w_r = spare
         try:
-            write_frame(w2c_w, job)
+            write_all(w2c_w, raw_frame(payload))
         except OSError:  # the spare child is gone; fork a fresh one
             self._reap(spare)
             pid, w2c_w, c2w_r = spare = self.prefork()
-            write_frame(w2c_w, job)
+            write_all(w2c_w, raw_frame(payload))
         limit = float(job["timeout_s"])
         cap = int(job["max_output"]) + 4096
-        self.notify_asleep = job.get("mode") != "script"  # a script's caller reads exactly one frame
+        n = int(job["n"])
+        script = job.get("mode") == "script"
+        self.notify_asleep = not script  # a script's caller reads exactly one frame
         end: dict[str, Any] = {"t": "end"}
+        tail = b""
         try:
             compiled = self.wait_result(pid, c2w_r, limit, cap)
-            if compiled["r"].get("k") != "ok" or job.get("mode") == "script":
-                end["compile"] = compiled
+            if compiled != _OK or script:
+                end["compile"] = True
             else:
-                for index in range(len(job["inputs"])):
+                for index in range(n):
                     self._send_child(w2c_w, b"g")
-                    outcome = self.wait_result(pid, c2w_r, limit, cap)
-                    write_frame(1, {"t": "test", "i": index, **outcome})
+                    report = self.wait_result(pid, c2w_r, limit, cap)
+                    data = frame({"t": "test", "i": index}) + raw_frame(report)
+                    if index == n - 1:
+                        tail = data  # sent with the end frame: no verdict is waited for after the last test
+                        break
+                    write_all(1, data)
                     reply = read_frame(0)
                     if reply is None:
                         raise SystemExit(0)
-                    if not reply.get("go") or outcome["r"].get("k") not in ("ok",):
+                    if not reply.get("go"):
                         break
         finally:
             end["cpu"] = round(cpu_seconds(pid), 3)
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        write_frame(1, end)  # the verdict is complete; clean up while the supervisor moves on
+                _kill(pid, signal.SIGKILL)
+        tail += frame(end)
+        if end.get("compile"):
+            tail += raw_frame(compiled)
+        write_all(1, tail)  # the verdict is complete; clean up while the supervisor moves on
         return spare
 
-    def _reap(self, spare: tuple[int, int, int]) -> None:
+    def _reap(self, spare: Spare) -> None:
         pid, w2c_w, c2w_r = spare
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+            _kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):  # already reaped if it died on its own
             os.waitpid(pid, 0)
         os.close(c2w_r)
@@ -277,20 +332,20 @@ class Worker:
         with contextlib.suppress(OSError):
             os.write(fd, byte)
 
-    def wait_result(self, pid: int, fd: int, limit: float, cap: int) -> dict[str, Any]:
-        """Wait for one frame from the child, enforcing the time limit.
+    def wait_result(self, pid: int, fd: int, limit: float, cap: int) -> bytes:
+        """Wait for one frame from the child, enforcing the time limit; return its body.
 
         The limit applies to what the test would take on an idle machine: CPU time plus
         the time every thread of the child was asleep (sampled from ``/proc`` every
         50 ms). Time spent waiting for a CPU does not count, so a loaded machine does not
         turn a pass into a time-out; a raw wall-clock backstop (3 x limit + 5 s) remains.
+        The body is the child's report as it sent it, or this worker's own verdict.
         """
         start_wall, start_cpu = time.monotonic(), cpu_seconds(pid)
         backstop = 3 * limit + 5
         buf = bytearray()
         need = _HEADER.size
         asleep_s, last = 0.0, start_wall
-        cpu = 0.0
         while True:
             now = time.monotonic()
             used, asleep = sample(pid)
@@ -301,35 +356,28 @@ class Worker:
                     self.notify_asleep = False
                     write_frame(1, {"t": "asleep"})
             last = now
-            wall = now - start_wall
-            over = cpu > limit or cpu + asleep_s > limit or wall > backstop
+            over = cpu > limit or cpu + asleep_s > limit or now - start_wall > backstop
             wait = 0.0 if over else max(0.002, min(limit - cpu - asleep_s, 0.05))
             ready, _, _ = select.select([fd], [], [], wait)
             if not ready:
                 if over:
-                    os.kill(pid, signal.SIGKILL)
-                    return {"r": {"k": "tle"}, "cpu": round(cpu, 3), "wall": round(wall, 3)}
+                    _kill(pid, signal.SIGKILL)
+                    return _TLE
                 continue
             chunk = os.read(fd, max(65536, need - len(buf)))
             if not chunk:
-                return {"r": self._death(pid), "cpu": round(cpu, 3), "wall": round(wall, 3)}
+                return json.dumps(self._death(pid)).encode()
             buf += chunk
             if len(buf) >= _HEADER.size and need == _HEADER.size:
                 need += _HEADER.unpack(bytes(buf[: _HEADER.size]))[0]
                 if need > cap:
-                    os.kill(pid, signal.SIGKILL)
-                    return {"r": {"k": "ole"}, "cpu": round(cpu, 3), "wall": round(wall, 3)}
+                    _kill(pid, signal.SIGKILL)
+                    return _OLE
             if len(buf) >= need:
                 cpu = cpu_seconds(pid) - start_cpu
-                wall = time.monotonic() - start_wall
-                try:
-                    result = json.loads(bytes(buf[_HEADER.size : need]))
-                    assert isinstance(result, dict)
-                except (ValueError, AssertionError):
-                    result = {"k": "exc", "err": "malformed result from the child"}
                 if cpu > limit or cpu + asleep_s > limit:
-                    result = {"k": "tle"}
-                return {"r": result, "cpu": round(cpu, 3), "wall": round(wall, 3)}
+                    return _TLE
+                return bytes(buf[_HEADER.size : need])
 
     def _death(self, pid: int) -> dict[str, Any]:
         _, status = os.waitpid(pid, 0)
@@ -340,18 +388,39 @@ class Worker:
             return {"k": "ole"}
         return {"k": "died", "signal": sig, "exit": os.WEXITSTATUS(status) if not sig else None}
 
-    def _wipe(self) -> None:
-        try:
-            entries = os.listdir(self.workdir)
-        except OSError:
-            return
-        for name in entries:
-            path = os.path.join(self.workdir, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
+    def wipe(self) -> None:
+        """Empty the work directory, whatever the program left there (unreadable directories too)."""
+        top = self.workdir
+        with contextlib.suppress(OSError):
+            if stat.S_IMODE(os.stat(top).st_mode) != self.workdir_mode:
+                _chmod(top, self.workdir_mode)
+        stack: list[tuple[str, bool]] = [(top, False)]
+        while stack:
+            path, emptied = stack.pop()
+            if emptied:
                 with contextlib.suppress(OSError):
-                    os.unlink(path)
+                    _rmdir(path)
+                continue
+            if path != top:
+                with contextlib.suppress(OSError):
+                    _chmod(path, 0o700)
+                stack.append((path, True))
+            try:
+                with os.scandir(path) as entries:
+                    found = [(entry.path, entry.is_dir(follow_symlinks=False)) for entry in entries]
+            except OSError:
+                continue
+            for child, is_dir in found:
+                if is_dir:
+                    stack.append((child, False))
+                else:
+                    with contextlib.suppress(OSError):
+                        _unlink(child)
+
+
+_OK = json.dumps({"k": "ok"}).encode()
+_TLE = json.dumps({"k": "tle"}).encode()
+_OLE = json.dumps({"k": "ole"}).encode()
 
 
 def _world_readable(path: str) -> bool:
@@ -398,6 +467,7 @@ def main() -> None:
             importlib.import_module(name)
             loaded.append(name)
     worker = Worker(config)
+    gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects in every child
     write_frame(
         1,
@@ -406,12 +476,16 @@ def main() -> None:
             "seccomp": worker.bpf is not None,
             "error": worker.seccomp_error,
             "numpy": "numpy" in loaded,
+            "version": sys.version,  # compiled programs are accepted only from this very interpreter
         },
     )
     spare = worker.prefork()
     while (job := read_frame(0)) is not None:
-        worker._reap(worker.run_job(job, spare))
-        worker._wipe()  # before the next child exists, so nothing of this job reaches it
+        payload = read_raw(0)
+        if payload is None:
+            break
+        worker._reap(worker.run_job(job, payload, spare))
+        worker.wipe()  # before the next child exists, so nothing of this job reaches it
         spare = worker.prefork()
 
 
