@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -160,3 +161,24 @@ def test_cli_rejects_bad_rows_without_output(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "in.jsonl:1" in proc.stderr and "outputs" in proc.stderr
     assert not out.exists()
+
+
+def test_threads_and_random_in_a_child(box: Sandbox) -> None:
+    # the competitive-programming idiom for deep recursion (17% of o1's LiveCodeBench programs
+    # import threading): a big stack and the work in a second thread, joined by the main one
+    deep = (
+        "import sys, threading\n"
+        "sys.setrecursionlimit(10**6)\n"
+        "threading.stack_size(1 << 26)\n"
+        "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\n"
+        "def main():\n"
+        "    print(depth(int(input())), threading.current_thread() is not threading.main_thread())\n"
+        "t = threading.Thread(target=main)\nt.start()\nt.join()\n"
+        "print(threading.main_thread().is_alive(), threading.active_count())\n"
+    )
+    result = box.run(stdin_request(deep, inp="20000\n", out="20000 True\nTrue 1\n", timeout_s=6))
+    assert result.status == "passed", result.error
+    # every child starts from the same seeded generator, whichever worker forked it
+    first = repr(random.Random(0).random()) + "\n"
+    draw = stdin_request("import random\nprint(random.random())", out=first)
+    assert [r.status for r in box.run_many([draw] * 4)] == ["passed"] * 4

@@ -80,7 +80,32 @@ _PRELOAD = [
 #: a forked child waiting for its job: (pid, pipe to it, pipe from it)
 Spare = tuple[int, int, int]
 # the guard (applied to this process, see Worker.guard) disarms these in ``os``; the worker keeps them
-_fork, _kill, _setuid, _unlink, _rmdir, _chmod = os.fork, os.kill, os.setuid, os.unlink, os.rmdir, os.chmod
+_kill, _setuid, _unlink, _rmdir, _chmod = os.kill, os.setuid, os.unlink, os.rmdir, os.chmod
+
+
+def plain_fork() -> Any:
+    """``fork`` without CPython's after-fork hooks, for a process with one thread; else ``os.fork``.
+
+    ``os.fork`` runs ``PyOS_AfterFork_Child`` and the ``register_at_fork`` callbacks
+    (``threading``'s, ``random``'s): they reset the state of other threads and reseed,
+    which a single-threaded worker does not need (each child seeds itself), and on this
+    kind of machine the pages they write cost the child about 200 copy-on-write faults,
+    a large share of a short program. libc's ``fork`` through ``PyDLL`` keeps the GIL,
+    which the only thread, continuing in the child, then still holds.
+    """
+    if len(os.listdir("/proc/self/task")) != 1:
+        return os.fork
+    fork = ctypes.PyDLL(None, use_errno=True).fork
+    fork.restype, fork.argtypes = ctypes.c_int, []
+
+    def raw_fork() -> int:
+        pid = int(fork())
+        if pid < 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno))
+        return pid
+
+    return raw_fork
 
 
 def read_exact(fd: int, n: int) -> bytes | None:
@@ -170,6 +195,7 @@ class Worker:
         self.workdir_mode = stat.S_IMODE(os.stat(self.workdir).st_mode)
         self.guard()
         self.template = self.child_mod.prefix_module()
+        self.fork = plain_fork()
 
     def guard(self) -> None:
         """What every child would otherwise do first, done once here (children inherit it).
@@ -261,7 +287,7 @@ class Worker:
         """Fork the next job's child ahead of time: (pid, pipe to it, pipe from it)."""
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
-        pid = _fork()
+        pid = self.fork()
         if pid == 0:
             os.close(c2w_r)
             os.close(w2c_w)
