@@ -182,3 +182,23 @@ def test_threads_and_random_in_a_child(box: Sandbox) -> None:
     first = repr(random.Random(0).random()) + "\n"
     draw = stdin_request("import random\nprint(random.random())", out=first)
     assert [r.status for r in box.run_many([draw] * 4)] == ["passed"] * 4
+
+
+def test_worker_forks_plainly_only_when_single_threaded() -> None:
+    script = f"""
+import os, sys, threading, time
+sys.path.insert(0, {str(isolation_mod.INSIDE_DIR)!r})
+import ded_worker
+fork = ded_worker.plain_fork()
+pid = fork()
+if pid == 0:
+    os._exit(7)
+_, status = os.waitpid(pid, 0)
+threading.Thread(target=time.sleep, args=(0.5,)).start()
+print(fork is not ded_worker._fork, os.WEXITSTATUS(status), ded_worker.plain_fork() is ded_worker._fork)
+"""
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "7", "True"]

@@ -80,7 +80,7 @@ _PRELOAD = [
 #: a forked child waiting for its job: (pid, pipe to it, pipe from it)
 Spare = tuple[int, int, int]
 # the guard (applied to this process, see Worker.guard) disarms these in ``os``; the worker keeps them
-_kill, _setuid, _unlink, _rmdir, _chmod = os.kill, os.setuid, os.unlink, os.rmdir, os.chmod
+_fork, _kill, _setuid, _unlink, _rmdir, _chmod = os.fork, os.kill, os.setuid, os.unlink, os.rmdir, os.chmod
 
 
 def plain_fork() -> Any:
@@ -94,7 +94,7 @@ def plain_fork() -> Any:
     which the only thread, continuing in the child, then still holds.
     """
     if len(os.listdir("/proc/self/task")) != 1:
-        return os.fork
+        return _fork
     fork = ctypes.PyDLL(None, use_errno=True).fork
     fork.restype, fork.argtypes = ctypes.c_int, []
 
