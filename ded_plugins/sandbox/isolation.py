@@ -37,6 +37,10 @@ _WORKER_ENV = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    # importing numpy sets these unless present, and the guard has taken os.putenv away by
+    # the time a program on a worker without numpy imports it
+    "OPENBLAS_MAIN_FREE": "1",
+    "GOTOBLAS_MAIN_FREE": "1",
 }
 _TMPFS_BYTES = 64 << 20
 
@@ -104,9 +108,11 @@ def bwrap_available() -> tuple[bool, str]:
     return True, ""
 
 
-def worker_command(*, namespaced: bool, workdir: str | None = None) -> tuple[list[str], dict[str, str]]:
-    """argv and environment that start one worker."""
-    config: dict[str, object] = {"site": _site_dirs(), "namespaced": namespaced}
+def worker_command(
+    *, namespaced: bool, workdir: str | None = None, numpy: bool = True
+) -> tuple[list[str], dict[str, str]]:
+    """argv and environment that start one worker (``numpy``: preload it)."""
+    config: dict[str, object] = {"site": _site_dirs(), "namespaced": namespaced, "numpy": numpy}
     if namespaced:
         argv = [*_bwrap_prefix(), "--ro-bind", str(INSIDE_DIR), "/sandbox"]
         script = "/sandbox/ded_worker.py"

@@ -21,6 +21,11 @@ limit; so a sleeper costs its limit once in wall time, not twice. Every other ti
 verdict is re-run after the batch, at most one per core, so its CPU time is measured on
 an unshared core.
 
+Workers do not load numpy, which would double what every fork copies: a program whose
+text names numpy (or a library built on it) goes to a second set of workers that do,
+started when the first such program comes. A program that imports numpy some other way
+still runs, importing it in its own time.
+
 Cores, not workers, bound the batch: ``workers`` programs run at once, plus one more for
 each of them that its worker reports asleep (the sandbox keeps as many spare workers as
 ``workers`` for that). A sleeping program holds no core, so this changes no measurement;
@@ -34,6 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,6 +67,8 @@ log = logging.getLogger(__name__)
 #: a time-limit run that used at most this share of its limit in CPU time was mostly asleep
 _SLEEPER_CPU_SHARE = 0.1
 _SLEEPER_WIDTH = 16
+#: programs that name one of these run where numpy is already imported, as upstream's always do
+_NUMPY_USERS = re.compile(r"numpy|scipy|pandas|sklearn|matplotlib|numba|networkx|torch|jax|tensorflow")
 
 
 class _Pool:
@@ -155,6 +163,7 @@ class Sandbox:
         self.rerun_time_limits = rerun_time_limits
         self.isolation = ""
         self._main = _Pool(self._new_worker)
+        self._numpy = _Pool(self._numpy_worker, limit=self.workers)
         #: one per program that may be using a core; given back early when its worker reports it asleep
         self._cores = threading.BoundedSemaphore(self.workers)
         self._lock = threading.Lock()
@@ -201,10 +210,14 @@ class Sandbox:
         with ThreadPoolExecutor(total) as pool:
             started = list(pool.map(lambda _: self._new_worker(), range(total)))
         self._main = _Pool(self._new_worker)
+        self._numpy = _Pool(self._numpy_worker, limit=self.workers)
         for worker in started:
             self._main.add(worker)
 
-    def _new_worker(self) -> WorkerProcess:
+    def _numpy_worker(self) -> WorkerProcess:
+        return self._new_worker(numpy=True)
+
+    def _new_worker(self, numpy: bool = False) -> WorkerProcess:
         if self._spawner is None:
             # bwrap --die-with-parent dies with the *thread* that started it, so every worker is
             # started from one thread that lives as long as the sandbox
@@ -214,6 +227,7 @@ class Sandbox:
             namespaced=self.isolation == ISOLATION_FULL,
             memory_mb=self.memory_mb,
             max_output=self.max_output_bytes,
+            numpy=numpy,
         ).result()
         worker.wait_ready()
         return worker
@@ -221,6 +235,7 @@ class Sandbox:
     def close(self) -> None:
         """Stop every worker."""
         self._main.close()
+        self._numpy.close()
         with self._lock:
             checker, self._checker = self._checker, None
         if checker is not None:
@@ -242,7 +257,7 @@ class Sandbox:
         if not self._all:
             self.start()
         done = progress or (lambda n: None)
-        sleepers = _Pool(self._new_worker, limit=_SLEEPER_WIDTH)
+        sleepers = _Pool(self._numpy_worker, limit=_SLEEPER_WIDTH)  # whatever the program imports
         reruns = ThreadPoolExecutor(_SLEEPER_WIDTH, thread_name_prefix="ded-sandbox-rerun")
         early = reruns if self.rerun_time_limits else None
 
@@ -302,8 +317,9 @@ class Sandbox:
             if reruns is not None and not rerun:
                 rerun.append(reruns.submit(self._attempt, request, sleepers, None))
 
+        pool = self._numpy if _NUMPY_USERS.search(request.code) else self._main
         try:
-            return self._attempt(request, self._main, asleep), (rerun[0] if rerun else None)
+            return self._attempt(request, pool, asleep), (rerun[0] if rerun else None)
         finally:
             release()
 
@@ -348,7 +364,7 @@ class Sandbox:
             with self._checker_lock:
                 if self._checker is None or not self._checker.alive():
                     # checkers get their own worker: programs never run where an expected output was
-                    self._checker = self._new_worker()
+                    self._checker = self._numpy_worker()
                 try:
                     code, why = self._checker.run_script(checker, files, max(request.timeout_s, 10.0))
                 except WorkerDied as exc:

@@ -50,14 +50,16 @@ class WorkerDied(RuntimeError):
 class WorkerProcess:
     """One pre-started worker (inside bubblewrap unless degraded)."""
 
-    def __init__(self, *, namespaced: bool, memory_mb: int, max_output: int) -> None:
+    def __init__(self, *, namespaced: bool, memory_mb: int, max_output: int, numpy: bool = True) -> None:
         self.namespaced = namespaced
         self.memory_mb = memory_mb
         self.max_output = max_output
         self._tmp = None if namespaced else tempfile.TemporaryDirectory(prefix="ded-sandbox-")
         if self._tmp is not None and os.geteuid() == 0:
             os.chmod(self._tmp.name, 0o777)  # degraded children drop to uid 65534 and work here
-        argv, env = worker_command(namespaced=namespaced, workdir=self._tmp.name if self._tmp else None)
+        argv, env = worker_command(
+            namespaced=namespaced, workdir=self._tmp.name if self._tmp else None, numpy=numpy
+        )
         debug = bool(os.environ.get("DED_SANDBOX_DEBUG"))
         self.proc = subprocess.Popen(
             argv,

@@ -202,3 +202,13 @@ print(fork is not ded_worker._fork, os.WEXITSTATUS(status), ded_worker.plain_for
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "7", "True"]
+
+
+def test_numpy_is_preloaded_where_the_program_names_it(box: Sandbox) -> None:
+    # most workers skip numpy (it doubles every fork's page tables); programs naming it get one that has it
+    plain = box.run(stdin_request("import sys\nprint('num' + 'py' in sys.modules)", out="False\n"))
+    assert plain.status == "passed", plain.error
+    named = box.run(stdin_request("import sys  # uses numpy\nprint('numpy' in sys.modules)", out="True\n"))
+    assert named.status == "passed", named.error
+    sneaky = box.run(stdin_request("m = __import__('nu' + 'mpy')\nprint(m.int64(2) * 3)", out="6\n"))
+    assert sneaky.status == "passed", sneaky.error

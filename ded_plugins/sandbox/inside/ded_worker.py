@@ -489,6 +489,8 @@ def main() -> None:
     sys.path.extend(config.get("site", []))
     loaded = []
     for name in _PRELOAD:
+        if name == "numpy" and not config.get("numpy", True):
+            continue  # it doubles what every fork copies; the supervisor sends numpy programs elsewhere
         with contextlib.suppress(Exception):
             importlib.import_module(name)
             loaded.append(name)
