@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import marshal
+import os
+import subprocess
+import sys
+import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sandbox_helpers import probe_rows, stdin_request
 
 from ded_plugins.sandbox import RunRequest, Sandbox
 from ded_plugins.sandbox.inside import ded_child
+from ded_plugins.sandbox.isolation import INSIDE_DIR
 
 
 pytestmark = pytest.mark.sandbox
@@ -87,3 +94,97 @@ def test_programs_do_not_inherit_our_future_imports(box: Sandbox) -> None:
     # the child compiles what the supervisor leaves to it, under the child's own digit limit
     big = "x = " + "7" * 4500 + "\nprint(len(str(x)))\n"
     assert box.run(stdin_request(big, out="4500\n")).status == "passed"
+
+
+def _shape(code: Any) -> list[Any]:
+    """Everything of a code object that decides what it does (not its line numbers)."""
+    out: list[Any] = [code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars]
+    out += [code.co_name, code.co_flags, code.co_argcount, code.co_kwonlyargcount, code.co_posonlyargcount]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            out.append(_shape(const))
+        elif isinstance(
+            const, frozenset
+        ):  # same items; marshal writes them sorted, so the child loads one order
+            out.append((frozenset, sorted(map(repr, const))))
+        else:
+            out.append((type(const), repr(const)))
+    return out
+
+
+def test_tree_compiled_stdin_programs_match_upstreams_text(code_data: Path) -> None:
+    codes = _HANDMADE + _programs(code_data)
+    with gzip.open(code_data / "HumanEval.jsonl.gz", "rt", encoding="utf-8") as fh:
+        codes += [json.loads(line)["prompt"] + json.loads(line)["canonical_solution"] for line in fh]
+    fast = 0
+    for code in codes:
+        try:
+            wrapped = ded_child._compile_wrapped(code)
+        except SyntaxError:
+            continue  # left to the child, which reports upstream's error
+        if wrapped is None:
+            continue
+        fast += 1
+        text, in_template = ded_child._split_prefix(ded_child.make_function(ded_child.clean_if_name(code)))
+        assert in_template, code
+        assert _shape(wrapped) == _shape(ded_child._compile(text)), code
+    assert fast > 1000  # the call-based (class Solution) programs take the text path
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "print(f'{1}')\n",  # an f-string: unparse may fail on one, and upstream then runs the text unwrapped
+        "class Solution:\n    pass\nprint(1)\n",  # upstream instantiates a top-level Solution
+        "x = 'class \\x53olution'\nprint(x)\n",  # ... which unparse would write into the text
+        "import os\n",  # nothing to wrap
+    ],
+)
+def test_tree_compile_leaves_text_dependent_programs_to_the_text(code: str) -> None:
+    assert ded_child._compile_wrapped(code) is None
+    assert ded_child.precompile(code, None, ["\n"]) is not None or code == "import os\n"
+
+
+_HASHING = """
+import marshal, sys
+sys.path.insert(0, {inside!r})
+import ded_child
+code = "words = {{" + ", ".join(repr("w%d" % i) for i in range(60)) + "}}\\nfor w in words:\\n    print(w)\\n"
+sys.stdout.buffer.write(ded_child.precompile(code, None, ["\\n"]))
+"""
+
+
+def test_constant_sets_iterate_alike_whatever_the_supervisors_hash_seed() -> None:
+    # the same program compiled by supervisors with different string hashing...
+    blobs = []
+    for seed in ("1", "2", "3"):
+        proc = subprocess.run(
+            [sys.executable, "-c", _HASHING.format(inside=str(INSIDE_DIR))],
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=60,
+            check=True,
+        )
+        blobs.append(proc.stdout)
+    # ... loads into a child (whose seed is fixed) with its set in one order: marshal writes
+    # a frozenset's items sorted, whatever order they had in the supervisor
+    load = (
+        "import marshal, sys\n"
+        f"sys.path.insert(0, {str(INSIDE_DIR)!r})\n"
+        "import ded_child\n"
+        "for blob in sys.argv[1:]:\n"
+        "    body = marshal.loads(bytes.fromhex(blob))[0]\n"
+        "    inner = [c for c in body.co_consts if hasattr(c, 'co_consts')][0]\n"
+        "    print([list(c) for c in inner.co_consts if isinstance(c, frozenset)])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", load, *(b.hex() for b in blobs)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        timeout=60,
+        check=True,
+    )
+    orders = proc.stdout.splitlines()
+    assert len(orders) == 3 and len(set(orders)) == 1, orders
+    assert "w59" in orders[0]
