@@ -211,6 +211,10 @@ def _mock_open(data: str) -> Callable[..., io.StringIO]:
 _REBOUND = (("stdin", sys), ("stdout", sys), ("stderr", sys), ("quit", builtins), ("help", builtins))
 #: a decimal literal this long compiles only under the child's raised integer-string limit
 _LONG_DIGITS = re.compile(r"[0-9_]{4000}")
+#: what sends a stdin program down upstream's text path (see _compile_wrapped): a look at the
+#: text, erring on the side of the text path: an f-string prefix, a "Solution" (as a class
+#: name or in a string), an escape that could spell one, a __future__ import
+_TEXT_MATTERS = re.compile(r"[fF][rR]?['\"]|[rR][fF]['\"]|Solution|\\(?:[xuUN0-7])|__future__")
 
 
 def prefix_module() -> ModuleType:
@@ -291,26 +295,18 @@ def _compile_wrapped(code: str) -> Any:
     Upstream unparses the rewritten tree and compiles that text; compiling the tree
     itself gives the same bytecode (``tests/sandbox/test_sandbox_compile.py`` checks
     every program we have) at a third of the cost, with line numbers that point into
-    the program as written. Taken only where the text could not matter: no f-string
-    (unparse can fail on one, and upstream then runs the program unwrapped), no
-    ``Solution`` a class name or string could put into the text (upstream then looks
-    for ``tmp_sol.Solution``), no ``__future__`` import; otherwise ``None``.
+    the program as written. Taken only where the text could not matter (``_TEXT_MATTERS``):
+    no f-string (unparse can fail on one, and upstream then runs the program unwrapped),
+    no ``Solution`` a class name or a string could put into the text (upstream then
+    looks for ``tmp_sol.Solution``), no ``__future__`` import; otherwise ``None``.
     """
     import ast
 
-    if "__future__" in code:
+    if _TEXT_MATTERS.search(code):
         return None
     tree = ast.parse(code)
     if not tree.body:
         return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            return None
-        if isinstance(node, ast.ClassDef) and "Solution" in node.name:
-            return None
-        text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes) else None
-        if text is not None and "Solution" in repr(text):
-            return None
     statements = tree.body
     if _ends_with_main_guard(tree):
         guard: Any = statements[-1]
