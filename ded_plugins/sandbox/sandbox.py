@@ -27,11 +27,12 @@ started when the first such program comes. A program that imports numpy some oth
 still runs, importing it in its own time.
 
 Cores, not workers, bound the batch: ``workers`` programs run at once, plus one more for
-each of them that its worker reports asleep (the sandbox keeps as many spare workers as
-``workers`` for that). A sleeping program holds no core, so this changes no measurement;
-it only keeps the cores busy while, say, a ``time.sleep`` runs into its limit. Should it
-wake up and compute, it shares the cores by time-slicing, and time spent waiting for a
-core counts neither as CPU time nor as time asleep.
+each of them that its worker reports asleep (up to ``_SLEEPER_WIDTH`` of those; the
+sandbox keeps ``workers`` spare workers and starts more while programs sleep, closing
+the extra ones when the batch ends). A sleeping program holds no core, so this changes
+no measurement; it only keeps the cores busy while, say, a ``time.sleep`` runs into its
+limit. Should it wake up and compute, it shares the cores by time-slicing, and time
+spent waiting for a core counts neither as CPU time nor as time asleep.
 """
 
 from __future__ import annotations
@@ -118,6 +119,22 @@ class _Pool:
     def put(self, worker: WorkerProcess) -> None:
         self.idle.put(worker)
 
+    def trim(self, keep: int) -> None:
+        """Close idle workers until at most ``keep`` remain (the pool grew for a batch)."""
+        while True:
+            with self._lock:
+                if len(self.workers) <= keep:
+                    return
+                try:
+                    worker = self.idle.get_nowait()
+                except queue.Empty:
+                    return
+                if worker is None:  # closed
+                    self.idle.put(None)
+                    return
+                self.workers.remove(worker)
+            worker.close()
+
     def replace(self, worker: WorkerProcess) -> None:
         worker.close()
         if self.closed:
@@ -162,7 +179,7 @@ class Sandbox:
         self.max_output_bytes = max_output_bytes
         self.rerun_time_limits = rerun_time_limits
         self.isolation = ""
-        self._main = _Pool(self._new_worker)
+        self._main = _Pool(self._new_worker, limit=self._width)
         self._numpy = _Pool(self._numpy_worker, limit=self.workers)
         #: one per program that may be using a core; given back early when its worker reports it asleep
         self._cores = threading.BoundedSemaphore(self.workers)
@@ -170,6 +187,11 @@ class Sandbox:
         self._checker: WorkerProcess | None = None
         self._checker_lock = threading.Lock()
         self._spawner: ThreadPoolExecutor | None = None
+
+    @property
+    def _width(self) -> int:
+        """Programs in flight at most: one per core, a spare per core, and sleepers."""
+        return 2 * self.workers + _SLEEPER_WIDTH
 
     @property
     def _all(self) -> list[WorkerProcess]:
@@ -209,7 +231,7 @@ class Sandbox:
         total = 2 * self.workers  # the spares serve while other workers' programs sleep
         with ThreadPoolExecutor(total) as pool:
             started = list(pool.map(lambda _: self._new_worker(), range(total)))
-        self._main = _Pool(self._new_worker)
+        self._main = _Pool(self._new_worker, limit=self._width)
         self._numpy = _Pool(self._numpy_worker, limit=self.workers)
         for worker in started:
             self._main.add(worker)
@@ -269,8 +291,9 @@ class Sandbox:
             return result
 
         try:
-            with ThreadPoolExecutor(2 * self.workers) as pool:
+            with ThreadPoolExecutor(self._width) as pool:
                 results = list(pool.map(one, requests))
+            self._main.trim(2 * self.workers)
             if self.rerun_time_limits:
                 again = [i for i, r in enumerate(results) if r.status == "time_limit" and not r.reran]
                 sleepy = [i for i in again if _slept(results[i], requests[i])]
