@@ -9,7 +9,7 @@ forwards each test's result to the supervisor unread (the supervisor decodes it)
 waits for its verdict ("go" or "stop") before letting the child run the next test. It
 never holds an expected output. Once per job it also tells the supervisor when the
 child has been asleep for a while (``{"t": "asleep"}``), so that another program may use
-the core. Standard library only (numpy is preloaded when present).
+the core. Standard library only (numpy is preloaded when the supervisor asks for it).
 
 A job arrives as a JSON header (what the worker needs: time limit, output cap, number of
 tests, mode) followed by a ``marshal`` payload from the supervisor (what the child needs,
