@@ -18,8 +18,10 @@ re-run side by side, each on a worker that runs nothing else (started for the ba
 most ``_SLEEPER_WIDTH``, gone when it ends). The re-run starts as soon as the worker
 reports the first run asleep, and is used only if the first run ends as a sleeper's time
 limit; so a sleeper costs its limit once in wall time, not twice. Every other time-limit
-verdict is re-run after the batch, at most one per core, so its CPU time is measured on
-an unshared core.
+verdict is re-run after the batch, at most one per two cores: CPU time is not quite
+independent of load where cores share caches or are hyperthreads of one physical core
+(on the 2-vCPU machines we test on, a program's CPU time grows by about a third when the
+other vCPU is busy), so a re-run gets a core whose neighbour is idle.
 
 Workers do not load numpy, which would double what every fork copies: a program whose
 text names numpy (or a library built on it) goes to a second set of workers that do,
@@ -299,8 +301,8 @@ class Sandbox:
                 sleepy = [i for i in again if _slept(results[i], requests[i])]
                 busy = sorted(set(again) - set(sleepy))
                 pending = {i: reruns.submit(self._attempt, requests[i], sleepers, None) for i in sleepy}
-                # the batch is done, so every worker is idle; never more at once than there are cores
-                width = max(1, min(self.workers, os.cpu_count() or 1))
+                # the batch is done, so every worker is idle; at most one re-run per two cores
+                width = max(1, min(self.workers, os.cpu_count() or 1) // 2)
                 with ThreadPoolExecutor(width) as pool:
                     again_busy = pool.map(lambda i: self._execute(requests[i], sleepers, None)[0], busy)
                     for index, result in zip(busy, again_busy, strict=True):
