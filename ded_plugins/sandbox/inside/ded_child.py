@@ -206,9 +206,6 @@ def _mock_open(data: str) -> Callable[..., io.StringIO]:
     return lambda *args, **kwargs: io.StringIO(data)
 
 
-#: names the prefix binds whose source attribute a child may have changed since the template
-#: was built (the worker sets up the streams and the guard first, so normally none)
-_REBOUND = (("stdin", sys), ("stdout", sys), ("stderr", sys), ("quit", builtins), ("help", builtins))
 #: a decimal literal this long compiles only under the child's raised integer-string limit
 _LONG_DIGITS = re.compile(r"[0-9_]{4000}")
 #: what sends a stdin program down upstream's text path (see _compile_wrapped): a look at the
@@ -223,8 +220,10 @@ def prefix_module() -> ModuleType:
     A child compiles its program into this module instead of executing the prefix's
     eighteen star-imports again: those touch (and so copy, after ``fork``) hundreds of
     pages of the worker's memory. The result is the namespace the prefix itself would
-    give (``tests/sandbox/test_sandbox_prefix.py`` checks that). Only a forked child may
-    use it (the module is then its private copy).
+    give (``tests/sandbox/test_sandbox_prefix.py`` checks that), provided it is built
+    after the standard streams and the guard are in place, as the worker does: the
+    star-imports bind ``stdin``, ``stdout``, ``quit`` and the like as they are then.
+    Only a forked child may use it (the module is then its private copy).
     """
     limit = sys.getrecursionlimit()
     module = ModuleType("tmp_sol", "")
@@ -234,11 +233,7 @@ def prefix_module() -> ModuleType:
 
 
 def _with_prefix(template: ModuleType) -> ModuleType:
-    namespace = template.__dict__
-    for name, source in _REBOUND:
-        value = getattr(source, name, namespace.get(name))
-        if namespace.get(name) is not value:
-            namespace[name] = value
+    """The template, with the recursion limit its prefix sets (the worker put its own back)."""
     sys.setrecursionlimit(50000)
     return template
 
