@@ -181,8 +181,7 @@ class Sandbox:
         self.max_output_bytes = max_output_bytes
         self.rerun_time_limits = rerun_time_limits
         self.isolation = ""
-        self._main = _Pool(self._new_worker, limit=self._width)
-        self._numpy = _Pool(self._numpy_worker, limit=self.workers)
+        self._main, self._numpy = self._pools()
         #: one per program that may be using a core; given back early when its worker reports it asleep
         self._cores = threading.BoundedSemaphore(self.workers)
         self._lock = threading.Lock()
@@ -233,10 +232,13 @@ class Sandbox:
         total = 2 * self.workers  # the spares serve while other workers' programs sleep
         with ThreadPoolExecutor(total) as pool:
             started = list(pool.map(lambda _: self._new_worker(), range(total)))
-        self._main = _Pool(self._new_worker, limit=self._width)
-        self._numpy = _Pool(self._numpy_worker, limit=self.workers)
+        self._main, self._numpy = self._pools()
         for worker in started:
             self._main.add(worker)
+
+    def _pools(self) -> tuple[_Pool, _Pool]:
+        """Empty pools: the main one (filled by ``start``, grows while programs sleep) and numpy's."""
+        return _Pool(self._new_worker, limit=self._width), _Pool(self._numpy_worker, limit=self.workers)
 
     def _numpy_worker(self) -> WorkerProcess:
         return self._new_worker(numpy=True)
