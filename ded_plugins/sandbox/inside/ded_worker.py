@@ -367,14 +367,15 @@ class Worker:
         turn a pass into a time-out; a raw wall-clock backstop (3 x limit + 5 s) remains.
         The body is the child's report as it sent it, or this worker's own verdict.
         """
-        start_wall, start_cpu = time.monotonic(), cpu_seconds(pid)
+        start_wall = time.monotonic()
+        start_cpu, asleep = sample(pid)
+        used = start_cpu
         backstop = 3 * limit + 5
         buf = bytearray()
         need = _HEADER.size
         asleep_s, last = 0.0, start_wall
         while True:
             now = time.monotonic()
-            used, asleep = sample(pid)
             cpu = used - start_cpu
             if asleep:
                 asleep_s += now - last
@@ -389,21 +390,22 @@ class Worker:
                 if over:
                     _kill(pid, signal.SIGKILL)
                     return _TLE
-                continue
-            chunk = os.read(fd, max(65536, need - len(buf)))
-            if not chunk:
-                return json.dumps(self._death(pid)).encode()
-            buf += chunk
-            if len(buf) >= _HEADER.size and need == _HEADER.size:
-                need += _HEADER.unpack(bytes(buf[: _HEADER.size]))[0]
-                if need > cap:
-                    _kill(pid, signal.SIGKILL)
-                    return _OLE
-            if len(buf) >= need:
-                cpu = cpu_seconds(pid) - start_cpu
-                if cpu > limit or cpu + asleep_s > limit:
-                    return _TLE
-                return bytes(buf[_HEADER.size : need])
+            else:
+                chunk = os.read(fd, max(65536, need - len(buf)))
+                if not chunk:
+                    return json.dumps(self._death(pid)).encode()
+                buf += chunk
+                if len(buf) >= _HEADER.size and need == _HEADER.size:
+                    need += _HEADER.unpack(bytes(buf[: _HEADER.size]))[0]
+                    if need > cap:
+                        _kill(pid, signal.SIGKILL)
+                        return _OLE
+                if len(buf) >= need:
+                    cpu = cpu_seconds(pid) - start_cpu
+                    if cpu > limit or cpu + asleep_s > limit:
+                        return _TLE
+                    return bytes(buf[_HEADER.size : need])
+            used, asleep = sample(pid)
 
     def _death(self, pid: int) -> dict[str, Any]:
         _, status = os.waitpid(pid, 0)
