@@ -101,3 +101,19 @@ def ded_stage_finished(stage: str, stats: Mapping[str, Any]) -> None:
 
     Called after the stage's outputs are in place; must not change anything.
     """
+
+
+# --- The command line --------------------------------------------------------------------
+
+
+@hookspec
+def ded_register_commands(cli: Any) -> None:
+    """Add sub-commands to ``ded`` (the pattern of simonw/llm's ``register_commands``).
+
+    Args:
+        cli: the ``ded`` :class:`click.Group`; call ``cli.add_command(my_command)`` or
+            decorate with ``@cli.command()``. Keep heavy imports inside the command body:
+            every ``ded`` invocation loads this hook.
+
+    Called once per ``ded`` invocation; return values are ignored.
+    """

@@ -20,6 +20,7 @@ from typing import IO, Any
 from ded_plugins._optional import require
 from ded_plugins.errors import InputError
 from ded_plugins.records import CodeTests, Question, Rejection, Rollout, Verdict
+from ded_plugins.sandbox.jobs import RunRequest
 
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "read_rollouts",
     "rollout_from_dict",
     "rollout_to_dict",
+    "run_request_from_dict",
     "write_json",
     "write_jsonl",
 ]
@@ -446,3 +448,47 @@ def read_rollouts(path: str | Path, *, allow_empty: bool = False) -> Iterator[tu
     for lineno, obj in read_jsonl(path, allow_empty=allow_empty):
         obj = {k: v for k, v in obj.items() if k != "rejection"}
         yield lineno, rollout_from_dict(obj, path=str(path), line=lineno)
+
+
+# --- sandbox jobs -------------------------------------------------------------------------
+
+
+def run_request_from_dict(row: Any, *, path: str, line: int) -> RunRequest:
+    """One ``ded sandbox check`` row: ``{id, code, inputs, outputs, fn_name, timeout_s, checker}``."""
+
+    def fail(field: str, message: str) -> InputError:
+        return InputError(message, path=path, line=line, field=field)
+
+    if not isinstance(row, dict):
+        raise InputError("expected a JSON object", path=path, line=line)
+    code = row.get("code")
+    if not isinstance(code, str):
+        raise fail("code", "expected a string")
+    tests = {}
+    for field in ("inputs", "outputs"):
+        value = row.get(field)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(field, "expected a list of strings")
+        tests[field] = tuple(value)
+    if not tests["inputs"]:
+        raise fail("inputs", "a problem needs at least one test (it would pass vacuously)")
+    if len(tests["inputs"]) != len(tests["outputs"]):
+        raise fail("outputs", f"{len(tests['outputs'])} outputs for {len(tests['inputs'])} inputs")
+    fn_name = row.get("fn_name")
+    if fn_name is not None and not isinstance(fn_name, str):
+        raise fail("fn_name", "expected a string or null")
+    timeout = row.get("timeout_s", 6.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
+        raise fail("timeout_s", "expected a number of seconds in (0, 600]")
+    checker = row.get("checker")
+    if checker is not None and not isinstance(checker, str):
+        raise fail("checker", "expected a string or null")
+    return RunRequest(
+        id=str(row.get("id", line)),
+        code=code,
+        inputs=tests["inputs"],
+        outputs=tests["outputs"],
+        fn_name=fn_name,
+        timeout_s=float(timeout),
+        checker=checker,
+    )

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +36,7 @@ from ded_plugins.demo.pool import CodeProblem, MathProblem, code_problems, math_
 from ded_plugins.exporters.llamafactory import sharegpt_entry
 
 
-__all__ = ["demo", "run_demo"]
+__all__ = ["run_demo"]
 
 log = logging.getLogger(__name__)
 
@@ -278,26 +277,3 @@ def _final_loss(checkpoint: Path) -> float | None:
         value = json.loads(path.read_text()).get("train_loss")
         return float(value) if value is not None else None
     return None
-
-
-@click.command()
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runs/demo"),
-    show_default=True,
-)
-@click.option("--fast", is_flag=True, help="Smaller settings (used by the tests).")
-def demo(out: Path, fast: bool) -> None:
-    """Run all of DED end to end on tiny local models."""
-    logging.getLogger("ded_plugins").setLevel(logging.WARNING)
-    summary = run_demo(out, fast=fast)
-    click.echo("")
-    click.echo(f"winner teacher: {summary['winner']}  (smoke-test scores: {summary['teacher_scores']})")
-    click.echo(f"training loss: {summary['train_loss']}")
-    click.echo(f"eval ded_math500 pass@1 (trained student): {summary['eval_pass@1']}")
-    click.echo(f"done in {summary['seconds']} s. Open:")
-    for label, path in summary["paths"].items():
-        click.echo(f"  {label:<15} {path}")
-    sys.stdout.flush()

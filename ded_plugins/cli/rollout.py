@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 
-@click.command(name="rollout")
+@click.command()
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def rollout(config: Path, no_progress: bool) -> None:
-    """Sample responses per question (resumes: only missing samples are generated)."""
+def command(config: Path, no_progress: bool) -> None:
+    """Sample responses per question; re-running generates only what is missing."""
     from ded_plugins.rollouts.runner import run_rollouts
 
     summary = run_rollouts(config, progress=not no_progress)

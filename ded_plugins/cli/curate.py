@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ded_plugins.config import load_curation_config
-from ded_plugins.pipeline import format_stage_table, run_curation
-from ded_plugins.plugins import get_plugin_manager, get_registry
-
 
 @click.command()
 @click.argument("config_path", metavar="CONFIG.yaml", type=click.Path(dir_okay=False))
@@ -16,11 +12,15 @@ from ded_plugins.plugins import get_plugin_manager, get_registry
     "--from-stage", "from_stage", metavar="NAME", help="Reuse the stages before NAME, re-run NAME and after."
 )
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
-def curate(config_path: str, resume: bool, from_stage: str | None, no_progress: bool) -> None:
-    """Run a curation config: verify, filter, compress, diversify, export.
+def command(config_path: str, resume: bool, from_stage: str | None, no_progress: bool) -> None:
+    """Curate a pool: verify, filter, compress, diversify, export.
 
     Outputs land in <output_dir>/<run>/<NN>_<stage>/{kept,rejected}.jsonl with stats.json.
     """
+    from ded_plugins.config import load_curation_config
+    from ded_plugins.pipeline import format_stage_table, run_curation
+    from ded_plugins.plugins import get_plugin_manager, get_registry
+
     pm = get_plugin_manager()
     registry = get_registry(pm)
     config = load_curation_config(config_path, registry=registry)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ded_plugins.plugins import get_plugin_manager, get_registry
-from ded_plugins.registry import KINDS
-
 
 @click.command()
-def plugins() -> None:
-    """List every registered component with its parameters."""
+def command() -> None:
+    """Every registered component with its parameters."""
+    from ded_plugins.plugins import get_plugin_manager, get_registry
+    from ded_plugins.registry import KINDS
+
     pm = get_plugin_manager()
     registry = get_registry(pm)
     for kind in KINDS:

@@ -7,11 +7,15 @@ from pathlib import Path
 import click
 
 
-@click.command(name="teacher")
+@click.command()
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
-def teacher(config: Path, no_progress: bool) -> None:
-    """Per teacher: rollouts, LLaMA-Factory SFT, lm_eval, metrics; then report.md (steps done are skipped)."""
+def command(config: Path, no_progress: bool) -> None:
+    """Rank candidate teachers by a distillation smoke test.
+
+    Per teacher: rollouts, LLaMA-Factory SFT, lm_eval, metrics; then report.md. Steps whose
+    inputs are unchanged are skipped.
+    """
     from ded_plugins.teacher.config import load_teacher_config
     from ded_plugins.teacher.smoke import run_teacher_selection
 
