@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 #: target module -> "module:function" called with the target module once it is imported
 HOOKS: dict[str, str] = {
-    "llamafactory.data.loader": "ded_plugins.integrations.llamafactory_hook:install",
-    "lm_eval.tasks": "ded_plugins.integrations.lm_eval_hook:install",
+    "llamafactory.data.loader": "ded_plugins.integrations.llamafactory.hook:install",
+    "lm_eval.tasks": "ded_plugins.integrations.lm_eval.hook:install",
 }
 
 #: what happened: "enabled" (bool) and, per target, "waiting" | "installed" | "failed: ..."

@@ -83,7 +83,7 @@ def _hooks() -> dict[str, Any]:
 
 def _llamafactory() -> dict[str, Any]:
     try:
-        hook = importlib.import_module("ded_plugins.integrations.llamafactory_hook")
+        hook = importlib.import_module("ded_plugins.integrations.llamafactory.hook")
         describe = getattr(hook, "describe", None)
         return dict(describe()) if callable(describe) else {}
     except Exception as exc:

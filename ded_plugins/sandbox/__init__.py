@@ -2,8 +2,9 @@
 
 A :class:`Sandbox` supervises pre-started workers (bubblewrap namespaces where user
 namespaces work), forks one child per program with rlimits and a seccomp deny-list, and
-judges every test outside the child. See ``ded sandbox check`` for the command line and
-:mod:`ded_plugins.sandbox.lcb_data` for the LiveCodeBench data loader.
+judges every test outside the child. It executes programs and nothing else:
+``ded sandbox check`` is its command line; LiveCodeBench's data and the lm-eval task live
+in :mod:`ded_plugins.integrations.lm_eval`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from ded_plugins.sandbox.jobs import (
     RunRequest,
     RunResult,
 )
-from ded_plugins.sandbox.lcb_data import LcbProblem, load_lcb_problems
 from ded_plugins.sandbox.sandbox import Sandbox
 
 
@@ -27,9 +27,7 @@ __all__ = [
     "ISOLATION_DEGRADED",
     "ISOLATION_FULL",
     "STATUSES",
-    "LcbProblem",
     "RunRequest",
     "RunResult",
     "Sandbox",
-    "load_lcb_problems",
 ]

@@ -1,6 +1,6 @@
 """Thin glue for lm-eval's ``!function utils.*``: the code lives in ``ded_plugins.sandbox``."""
 
-from ded_plugins.sandbox.lcb_eval import (
+from ded_plugins.integrations.lm_eval.lcb_eval import (
     lcb_prompt,
     load_lcb_docs,
     make_lcb_task_class,

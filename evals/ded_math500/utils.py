@@ -1,6 +1,6 @@
 """Thin glue for lm-eval's ``!function utils.*``: the code lives in ``ded_plugins``."""
 
-from ded_plugins.integrations.lm_eval_tasks import (
+from ded_plugins.integrations.lm_eval.tasks import (
     keep_all,
     load_docs,
     make_task_class,

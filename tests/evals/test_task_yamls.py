@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ded_plugins.integrations.lm_eval_hook import task_dir
+from ded_plugins.integrations.lm_eval.hook import task_dir
 
 
 pytestmark = pytest.mark.eval
@@ -126,7 +126,7 @@ def test_gpqa_metrics(local_data: dict[str, Path]) -> None:
 
 def test_missing_local_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from ded_plugins.errors import InputError
-    from ded_plugins.integrations.lm_eval_tasks import load_docs
+    from ded_plugins.integrations.lm_eval.tasks import load_docs
 
     monkeypatch.setenv("DED_AIME25_PATH", str(tmp_path / "nope.jsonl"))
     with pytest.raises(InputError, match=r"nope\.jsonl"):
@@ -159,7 +159,7 @@ def test_warns_once_without_chat_template(
 def test_hub_layouts_are_mapped_to_problem_and_answer() -> None:
     import datasets
 
-    from ded_plugins.integrations.lm_eval_tasks import process_math_docs
+    from ded_plugins.integrations.lm_eval.tasks import process_math_docs
 
     capitalised = datasets.Dataset.from_list([{"Problem": "p", "Answer": 25, "ID": "x"}])  # Maxwell-Jia style
     assert list(process_math_docs(capitalised)) == [{"ID": "x", "problem": "p", "answer": "25"}]

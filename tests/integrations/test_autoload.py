@@ -27,8 +27,8 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_table_names_both_hooks() -> None:
     assert ded_plugins_autoload.HOOKS == {
-        "llamafactory.data.loader": "ded_plugins.integrations.llamafactory_hook:install",
-        "lm_eval.tasks": "ded_plugins.integrations.lm_eval_hook:install",
+        "llamafactory.data.loader": "ded_plugins.integrations.llamafactory.hook:install",
+        "lm_eval.tasks": "ded_plugins.integrations.lm_eval.hook:install",
     }
 
 
@@ -103,7 +103,7 @@ def test_stock_task_manager_lists_the_tasks_and_status_reports_it() -> None:
 def test_ours_are_indexed_before_builtins_and_after_nothing_else() -> None:
     import lm_eval.tasks
 
-    from ded_plugins.integrations.lm_eval_hook import _with_ded_tasks, task_dir
+    from ded_plugins.integrations.lm_eval.hook import _with_ded_tasks, task_dir
 
     builtin = Path(lm_eval.tasks.__file__).resolve().parent
     user = Path("/tmp/user_tasks")

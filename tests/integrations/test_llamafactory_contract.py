@@ -1,7 +1,7 @@
 """Contract tests: exactly the LLaMA-Factory behaviour DED's hook relies on (pinned >=0.9.5,<0.10).
 
 If one of these fails after a LLaMA-Factory upgrade, the hook in
-ded_plugins/integrations/llamafactory_hook.py must be revisited before the pin moves.
+ded_plugins/integrations/llamafactory/hook.py must be revisited before the pin moves.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from ded_plugins.integrations.llamafactory_hook import EXPECTED_PARAMETERS, TOUCHED
+from ded_plugins.integrations.llamafactory.hook import EXPECTED_PARAMETERS, TOUCHED
 
 
 def _original(func: object) -> object:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ded_plugins.errors import ConfigError
-from ded_plugins.integrations import llamafactory_hook as hook
+from ded_plugins.integrations.llamafactory import hook
 
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
@@ -168,7 +168,7 @@ def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path)
     }
     script = (
         "import json, sys; from pathlib import Path\n"
-        "from ded_plugins.integrations.llamafactory_data import curate_entry\n"
+        "from ded_plugins.integrations.llamafactory.data import curate_entry\n"
         "print('start', flush=True)\n"
         "e = curate_entry('race', json.loads(sys.argv[1]), Path('recipes/data'), rank=sys.argv[2])\n"
         "print('reused' if e.reused else 'curated', e.rows, flush=True)\n"

@@ -26,7 +26,7 @@ def test_hook_is_installed_once_and_survives_its_own_failure(
     import lm_eval.tasks
     from lm_eval.tasks._index import TaskIndex
 
-    from ded_plugins.integrations import lm_eval_hook
+    from ded_plugins.integrations.lm_eval import hook as lm_eval_hook
 
     lm_eval_hook.install(lm_eval.tasks)  # already installed by the autoload: a no-op
     assert getattr(TaskIndex.build, "_ded_wrapped", False)

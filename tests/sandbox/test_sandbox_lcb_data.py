@@ -13,7 +13,7 @@ import pytest
 from lcb_fixture import encode_private, row, write_lcb
 
 from ded_plugins.errors import InputError
-from ded_plugins.sandbox.lcb_data import decode_private_tests, load_lcb_problems, release_files
+from ded_plugins.integrations.lm_eval.lcb_data import decode_private_tests, load_lcb_problems, release_files
 
 
 def test_window_difficulty_and_decoded_tests(tmp_path: Path) -> None:

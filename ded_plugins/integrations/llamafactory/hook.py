@@ -120,7 +120,7 @@ def _curated_info(dataset_names: list[str] | None, dataset_dir: Any) -> dict[str
     wanted = [n for n in dict.fromkeys(dataset_names) if isinstance(info.get(n), dict) and "ded" in info[n]]
     if not wanted:
         return None
-    from ded_plugins.integrations.llamafactory_data import curate_entry, lf_entry
+    from ded_plugins.integrations.llamafactory.data import curate_entry, lf_entry
 
     rank = os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))
     patched = dict(info)

@@ -27,8 +27,8 @@ from typing import Any
 
 from ded_plugins._optional import require
 from ded_plugins.grading.code import extract_code
+from ded_plugins.integrations.lm_eval.lcb_data import DEFAULT_WINDOW, LcbProblem, load_lcb_problems
 from ded_plugins.sandbox.jobs import DEFAULT_GRADER, GRADERS, RunRequest
-from ded_plugins.sandbox.lcb_data import DEFAULT_WINDOW, LcbProblem, load_lcb_problems
 
 
 __all__ = ["lcb_prompt", "load_lcb_docs", "make_lcb_task_class", "process_results", "run_programs"]
@@ -157,7 +157,7 @@ def make_lcb_task_class() -> type:
 
     class DedLcbTask(ConfigurableTask):  # type: ignore[misc]
         def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
-            from ded_plugins.integrations.lm_eval_tasks import task_config
+            from ded_plugins.integrations.lm_eval.tasks import task_config
 
             super().__init__(config=task_config(config)[0], **kwargs)
 

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def task_dir() -> Path:
     """DED's lm-eval task folder: inside the installed package, or ``evals/`` of a source checkout."""
-    package = Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parents[2]
     for candidate in (package / "evals", package.parent / "evals"):
         if (candidate / "ded_aime").is_dir():
             return candidate

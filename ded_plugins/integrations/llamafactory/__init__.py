@@ -1,0 +1,1 @@
+"""LLaMA-Factory integration: the start-up hook and the dataset converter it calls."""
