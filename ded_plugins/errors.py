@@ -19,7 +19,7 @@ errors, 1 for run-time failures), never with a traceback.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 __all__ = [
@@ -60,6 +60,9 @@ class ConfigError(DedError, ValueError):
     def __str__(self) -> str:  # KeyError would quote the message otherwise
         return str(self.args[0])
 
+    def __reduce__(self) -> tuple[Any, ...]:  # survives a trip between processes
+        return (type(self), (list(self.problems),), {"source": self.source})
+
 
 class UnknownComponentError(ConfigError, KeyError):
     """A config names a component that no plugin registered."""
@@ -81,12 +84,20 @@ class InputError(DedError, ValueError):
         self.path = path
         self.line = line
         self.field = field
+        self.message = message
         where = path or "<input>"
         if line is not None:
             where = f"{where}:{line}"
         if field is not None:
             where = f"{where}: field '{field}'"
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # survives a trip between processes
+        return (_input_error, (self.message, self.path, self.line, self.field))
+
+
+def _input_error(message: str, path: str | None, line: int | None, field: str | None) -> InputError:
+    return InputError(message, path=path, line=line, field=field)
 
 
 class PluginError(DedError, RuntimeError):
@@ -104,7 +115,11 @@ class MissingDependencyError(DedError, ImportError):
         self.module = module
         self.extra = extra
         why = f" ({purpose})" if purpose else ""
+        self.purpose = purpose
         super().__init__(f"'{module}' is needed{why} but not installed: pip install 'ded-plugins[{extra}]'")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # survives a trip between processes
+        return (type(self), (self.module, self.extra), {"purpose": self.purpose})
 
 
 class StageError(DedError, RuntimeError):

@@ -88,6 +88,20 @@ def ded_register_teacher_metrics(register: Register) -> None:
     """
 
 
+@hookspec
+def ded_register_executors(register: Register) -> None:
+    """Contribute executors: where the units of a curation stage run (``local``, ``ray``).
+
+    Args:
+        register: ``register("name", factory)``; ``factory(**params)`` returns an object
+            with ``run(job, units, on_done)`` and ``close()`` (see
+            :class:`ded_plugins.protocols.Executor`). Configs choose one with
+            ``executor: {name: {params}}``; ``ded curate --executor NAME`` overrides.
+
+    Called once per plugin manager; return values are ignored.
+    """
+
+
 # --- Observation: called while a run goes on; return values are ignored -----------------
 
 

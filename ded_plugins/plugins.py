@@ -27,6 +27,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "ded_plugins.exporters",
     "ded_plugins.rollouts",
     "ded_plugins.teacher",
+    "ded_plugins.engine.executors",
 )
 
 _HOOK_FOR_KIND = {kind: f"ded_register_{kind}s" for kind in KINDS}

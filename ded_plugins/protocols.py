@@ -11,10 +11,11 @@ from ded_plugins.records import Question, QuestionGroup, Rollout, Verdict
 
 
 if TYPE_CHECKING:
+    from ded_plugins.engine.units import Job, Unit, UnitReport
     from ded_plugins.registry import Registry
 
 
-__all__ = ["Exporter", "Processor", "Selector", "StageContext"]
+__all__ = ["Executor", "Exporter", "Processor", "Selector", "StageContext"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,15 +24,14 @@ class StageContext:
 
     stage: str
     questions: Mapping[str, Question]
-    registry: Registry
+    #: the component registry, where the stage runs in the driver (``None`` inside a unit of work)
+    registry: Registry | None = None
     seed: int = 0
     #: directory relative paths in the config are resolved against
     base_dir: Path = field(default_factory=Path.cwd)
     run_dir: Path | None = None
     #: called with the number of items finished since the last call (progress bars)
     advance: Callable[[int], None] = lambda n: None
-    #: ``(component name, params)`` of the processor stages that ran before this one
-    earlier_processors: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
     def resolve(self, path: str | Path) -> Path:
         """Resolve ``path`` against the config's directory."""
@@ -44,8 +44,13 @@ class Processor(Protocol):
     """Judges rollouts one at a time; gets them in batches so it may work in parallel.
 
     ``process`` returns one :class:`Verdict` per item, in order, and must not depend on
-    anything but its input and its own parameters (so a Ray executor can map it).
-    A processor may also define ``close()``; the pipeline calls it when the stage ends.
+    anything but its input and its own parameters: the engine builds the processor from
+    its factory in whatever process (or machine) runs a batch. Teacher and student
+    rollouts come alike (``rollout.role``); a failed verdict drops a teacher rollout and
+    is recorded on a student one. Optional attributes: ``close()`` (called when the stage
+    ends), ``batch_size`` (rollouts per unit of work, default 256) and ``placement``
+    (``"spread"``: a copy per core, the default; ``"node"``: one per machine, for a
+    processor that parallelises itself).
     """
 
     def process(self, items: Sequence[tuple[Question, Rollout]]) -> list[Verdict]: ...
@@ -55,8 +60,12 @@ class Processor(Protocol):
 class Selector(Protocol):
     """Decides over whole question groups (or the whole pool).
 
-    ``select`` yields ``(rollout, verdict)`` for every rollout of its input exactly once;
-    kept rollouts are written in the order they are yielded.
+    ``select`` yields ``(rollout, verdict)`` for every teacher rollout of its input
+    exactly once; kept rollouts are written in the order they are yielded. ``groups``
+    comes in pool order, one group at a time, and may be iterated more than once (each
+    pass streams from disk). Optional attribute ``scope``: ``"group"`` when each group is
+    decided on its own (the engine then shards groups over processes and machines) or
+    ``"pool"`` (the default: one call sees every group).
     """
 
     def select(
@@ -66,8 +75,26 @@ class Selector(Protocol):
 
 @runtime_checkable
 class Exporter(Protocol):
-    """Writes the curated rollouts for another tool; returns a summary for ``stats.json``."""
+    """Writes the curated (teacher) rollouts for another tool; returns a summary for ``stats.json``.
+
+    ``rollouts`` is streamed from disk in the final stage's order and supports ``len()``.
+    """
 
     def export(
-        self, rollouts: Sequence[Rollout], context: StageContext, out_dir: Path
+        self, rollouts: Iterable[Rollout], context: StageContext, out_dir: Path
     ) -> Mapping[str, Any]: ...
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Decides where the units of a stage run (processes here, or machines of a cluster).
+
+    ``run`` has :func:`ded_plugins.engine.units.execute_unit` run for every unit of
+    ``units``, anywhere, and calls ``on_done(unit, report)`` in the calling thread once per
+    unit as it finishes, in any order; it raises when a unit fails for good (after any
+    retries of its own). Components never see the executor.
+    """
+
+    def run(self, job: Job, units: Sequence[Unit], on_done: Callable[[Unit, UnitReport], None]) -> None: ...
+
+    def close(self) -> None: ...

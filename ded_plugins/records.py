@@ -33,7 +33,9 @@ class CodeTests:
     newline-separated list of JSON arguments and each output a JSON value.
     ``checker`` is the source of a checker program for problems with several right
     answers (Codeforces style); it reads the input, the expected and the actual
-    output and exits 0 to accept.
+    output and exits 0 to accept. A pool may instead name the checker's file
+    (``checker_path``, relative to the pool file); it is read into ``checker`` and the
+    file is a declared input of the run (a change to it re-runs the curation).
     """
 
     inputs: tuple[str, ...]
@@ -41,6 +43,7 @@ class CodeTests:
     fn_name: str | None = None
     timeout_s: float = 6.0
     checker: str | None = None
+    checker_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +105,12 @@ class Rejection:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QuestionGroup:
-    """A question with the rollouts that are still in the run for it, in input order."""
+    """A question with the teacher rollouts still in the run for it, in input order.
+
+    ``student`` holds the student's own samples of the question with the verdicts the
+    processors gave them (students are graded, never filtered): what ``pass_rate`` counts.
+    """
 
     question: Question
     rollouts: tuple[Rollout, ...]
+    student: tuple[Rollout, ...] = ()

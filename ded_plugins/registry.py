@@ -13,10 +13,17 @@ from typing import Any, Literal, get_args, get_origin
 from ded_plugins.errors import ConfigError, PluginError, UnknownComponentError
 
 
-__all__ = ["KINDS", "Component", "Register", "Registry"]
+__all__ = ["KINDS", "Component", "Register", "Registry", "hints_of"]
 
 #: component kinds, in the order ``ded plugins`` lists them
-KINDS: tuple[str, ...] = ("processor", "selector", "exporter", "rollout_backend", "teacher_metric")
+KINDS: tuple[str, ...] = (
+    "processor",
+    "selector",
+    "exporter",
+    "rollout_backend",
+    "teacher_metric",
+    "executor",
+)
 #: kinds that can appear as a pipeline stage; their names share one namespace
 STAGE_KINDS: frozenset[str] = frozenset({"processor", "selector"})
 
@@ -41,7 +48,7 @@ class Component:
 
     def signature_text(self) -> str:
         """``name=default, other: type`` for listings."""
-        hints = _hints(self.factory)
+        hints = hints_of(self.factory)
         out = []
         for p in self.parameters():
             ann = hints.get(p.name)
@@ -129,7 +136,7 @@ class Registry:
         sig = inspect.signature(component.factory)
         accepts_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
         accepted = {p.name: p for p in component.parameters()}
-        hints = _hints(component.factory)
+        hints = hints_of(component.factory)
         problems: list[str] = []
         for key in params:
             if key not in accepted and not accepts_any:
@@ -166,7 +173,8 @@ class Registry:
             raise ConfigError(f"{where or name}: {exc}") from exc
 
 
-def _hints(factory: Callable[..., Any]) -> dict[str, Any]:
+def hints_of(factory: Callable[..., Any]) -> dict[str, Any]:
+    """A factory's parameter type hints (a class's ``__init__``); ``{}`` when they cannot be resolved."""
     target = factory.__init__ if inspect.isclass(factory) else factory
     try:
         return typing.get_type_hints(target)
@@ -175,6 +183,9 @@ def _hints(factory: Callable[..., Any]) -> dict[str, Any]:
 
 
 def _matches(value: Any, ann: Any) -> bool:
+    supertype = getattr(ann, "__supertype__", None)
+    if supertype is not None:  # a NewType such as InputPath: check against what it refines
+        return _matches(value, supertype)
     if ann is Any or ann is object:
         return True
     origin = get_origin(ann)
@@ -217,4 +228,8 @@ def _abc_mapping() -> Any:
 def _type_name(ann: Any) -> str:
     if isinstance(ann, type):
         return ann.__name__
+    if getattr(ann, "__supertype__", None) is not None:
+        return str(ann.__name__)
+    if get_origin(ann) in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in get_args(ann))
     return str(ann).replace("typing.", "").replace("collections.abc.", "")

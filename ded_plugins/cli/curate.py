@@ -7,25 +7,29 @@ import click
 
 @click.command()
 @click.argument("config_path", metavar="CONFIG.yaml", type=click.Path(dir_okay=False))
-@click.option("--resume", is_flag=True, help="Reuse finished stages (and finished chunks of a crashed one).")
+@click.option("--resume", is_flag=True, help="Reuse finished stages (and finished units of a crashed one).")
 @click.option(
     "--from-stage", "from_stage", metavar="NAME", help="Reuse the stages before NAME, re-run NAME and after."
 )
+@click.option(
+    "--executor",
+    "executor",
+    metavar="NAME",
+    help="Where units of work run: local (default) or ray; overrides the config's executor.",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
-def command(config_path: str, resume: bool, from_stage: str | None, no_progress: bool) -> None:
+def command(
+    config_path: str, resume: bool, from_stage: str | None, executor: str | None, no_progress: bool
+) -> None:
     """Curate a pool: verify, filter, compress, diversify, export.
 
-    Outputs land in <output_dir>/<run>/<NN>_<stage>/{kept,rejected}.jsonl with stats.json.
+    Every stage writes <output_dir>/<run>/<NN>_<stage>/ with kept, rejected and student
+    rows and stats.json; `ded show` prints them with their text.
     """
-    from ded_plugins.config import load_curation_config
-    from ded_plugins.pipeline import format_stage_table, run_curation
-    from ded_plugins.plugins import get_plugin_manager, get_registry
+    from ded_plugins.engine import curate, format_stage_table
 
-    pm = get_plugin_manager()
-    registry = get_registry(pm)
-    config = load_curation_config(config_path, registry=registry)
-    result = run_curation(
-        config, resume=resume, from_stage=from_stage, registry=registry, pm=pm, progress=not no_progress
+    result = curate(
+        config_path, resume=resume, from_stage=from_stage, executor=executor, progress=not no_progress
     )
     click.echo(format_stage_table(result.stages))
     for name, summary in result.exports.items():

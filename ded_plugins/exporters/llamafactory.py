@@ -12,16 +12,15 @@ other entries are left exactly as they were.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ded_plugins.chat import assistant_text
 from ded_plugins.errors import ConfigError, InputError, StageError
-from ded_plugins.io import atomic_write, write_jsonl
+from ded_plugins.io import atomic_write, file_lock, read_json, write_jsonl
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import Question, Rollout
 
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 
 #: the file LLaMA-Factory looks for in ``dataset_dir``
 DATASET_INFO = "dataset_info.json"
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 # keys that make LLaMA-Factory load from somewhere other than ``file_name``
 _SOURCE_KEYS = ("hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name")
 
@@ -77,25 +75,22 @@ class LlamaFactoryExporter:
         self.system = system
         self.file_name = file_name or f"{dataset_name}.jsonl"
 
-    def export(self, rollouts: Sequence[Rollout], context: StageContext, out_dir: Path) -> Mapping[str, Any]:
-        """Write the JSONL, then merge its entry into ``dataset_info.json``."""
+    def export(self, rollouts: Iterable[Rollout], context: StageContext, out_dir: Path) -> Mapping[str, Any]:
+        """Write the JSONL (streamed), then merge its entry into ``dataset_info.json``."""
         target = (
             Path(self.dataset_dir).expanduser().absolute() if self.dataset_dir else Path(out_dir).absolute()
         )
-        rows = [self._row(r, context.questions) for r in rollouts]
         path = target / self.file_name
-        write_jsonl(path, rows)
+        n = write_jsonl(path, (self._row(r, context.questions) for r in rollouts))
         info = merge_dataset_info(target, self.dataset_name, sharegpt_entry(self.file_name))
-        if not rows:
+        if not n:
             log.warning("llamafactory: no rollouts to export; %s is empty", path)
-        log.info(
-            "llamafactory: wrote %d conversations to %s (dataset %r)", len(rows), path, self.dataset_name
-        )
+        log.info("llamafactory: wrote %d conversations to %s (dataset %r)", n, path, self.dataset_name)
         return {
             "dataset_dir": str(target),
             "dataset_name": self.dataset_name,
             "file": str(path),
-            "rows": len(rows),
+            "rows": n,
             "dataset_info": str(info),
         }
 
@@ -113,30 +108,6 @@ class LlamaFactoryExporter:
         return {"messages": messages, "ded_id": rollout.id}
 
 
-def assistant_text(text: str) -> str:
-    """The teacher text with its think block complete.
-
-    R1-style models are prompted with ``<think>\\n`` already in the generation prompt, so
-    their sampled text often starts inside the block and only closes it. Training on that
-    verbatim would teach the student to skip the opening tag, and LLaMA-Factory's reasoning
-    templates would not recognise the block; so the opening tag is restored.
-    """
-    if THINK_CLOSE in text and THINK_OPEN not in text.split(THINK_CLOSE, 1)[0]:
-        return f"{THINK_OPEN}\n{text.lstrip(chr(10))}"
-    return text
-
-
-@contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / f".{DATASET_INFO}.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def merge_dataset_info(dataset_dir: Path, name: str, entry: Mapping[str, Any]) -> Path:
     """Set ``name`` in ``dataset_dir/dataset_info.json`` to ``entry``; other entries stay as they are.
 
@@ -144,13 +115,11 @@ def merge_dataset_info(dataset_dir: Path, name: str, entry: Mapping[str, Any]) -
     keys that would make LLaMA-Factory read from elsewhere (hub URLs) are removed.
     """
     path = dataset_dir / DATASET_INFO
-    with _locked(dataset_dir):
+    dataset_dir.mkdir(parents=True, exist_ok=True)
+    with file_lock(dataset_dir / f".{DATASET_INFO}.lock"):
         info: dict[str, Any] = {}
         if path.exists():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError(f"cannot merge into it: not valid JSON ({exc})", path=str(path)) from None
+            loaded = read_json(path, what="dataset_info.json")
             if not isinstance(loaded, dict):
                 raise InputError(f"expected a JSON object, found {type(loaded).__name__}", path=str(path))
             info = loaded
@@ -161,6 +130,6 @@ def merge_dataset_info(dataset_dir: Path, name: str, entry: Mapping[str, Any]) -
                 if key not in merged and key not in _SOURCE_KEYS:
                     merged[key] = value
         info[name] = merged
-        with atomic_write(path) as fh:
+        with atomic_write(path) as fh:  # key order kept: LLaMA-Factory users read this file
             fh.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
     return path

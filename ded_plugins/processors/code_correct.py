@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ded_plugins.chat import THINK_CLOSE
 from ded_plugins.records import Question, Rollout, Verdict
 
 
@@ -32,6 +33,9 @@ class CodeCorrect:
     ``require_think_end``), ``no_tests`` (the question has none: never a vacuous pass);
     questions outside ``domains`` pass as ``not_applicable``.
     """
+
+    #: the sandbox runs a batch on every core of the machine
+    placement = "node"
 
     def __init__(
         self,
@@ -84,7 +88,7 @@ class CodeCorrect:
                 verdicts[i] = Verdict(passed=True, reason="not_applicable")
             elif tests is None or not tests.inputs:
                 verdicts[i] = Verdict(passed=False, reason="no_tests")
-            elif self.require_think_end and "</think>" not in rollout.text:
+            elif self.require_think_end and THINK_CLOSE not in rollout.text:
                 verdicts[i] = Verdict(passed=False, reason="no_answer")
             elif not (code := extract_code(rollout.text)).strip():
                 verdicts[i] = Verdict(passed=False, reason="no_code")

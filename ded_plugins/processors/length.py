@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ded_plugins._optional import require
+from ded_plugins.chat import assistant_text
 from ded_plugins.errors import ConfigError
-from ded_plugins.exporters.llamafactory import assistant_text
 from ded_plugins.records import Question, Rollout, Verdict
 
 

@@ -15,11 +15,12 @@ import asyncio
 import re
 from collections.abc import Sequence
 
+from ded_plugins.chat import THINK_CLOSE, final_answer
 from ded_plugins.records import Question, Rollout, Verdict
 from ded_plugins.rollouts.openai_client import OpenAICompatClient
 
 
-__all__ = ["JUDGE_PROMPT", "LLMJudge", "final_answer", "parse_verdict"]
+__all__ = ["JUDGE_PROMPT", "LLMJudge", "parse_verdict"]
 
 JUDGE_PROMPT = """You are grading a student's final answer against a reference answer.
 
@@ -40,13 +41,6 @@ Reply with one final line that is exactly "VERDICT: CORRECT" or "VERDICT: INCORR
 _VERDICT = re.compile(r"VERDICT: (CORRECT|INCORRECT)")
 
 
-def final_answer(text: str, close_tag: str = "</think>") -> str | None:
-    """The text after the last ``close_tag``, stripped; ``None`` when the tag is missing."""
-    if close_tag not in text:
-        return None
-    return text.rsplit(close_tag, 1)[1].strip()
-
-
 def parse_verdict(reply: str) -> bool | None:
     """``True``/``False`` from a strict last line; ``None`` when the reply breaks the format."""
     body = final_answer(reply)
@@ -63,6 +57,9 @@ def parse_verdict(reply: str) -> bool | None:
 class LLMJudge:
     """Judge final answers against the reference with an LLM on an OpenAI-compatible endpoint."""
 
+    #: a batch's calls run concurrently from one process
+    placement = "node"
+
     def __init__(
         self,
         *,
@@ -78,7 +75,7 @@ class LLMJudge:
         max_retries: int = 6,
         backoff_s: float = 2.0,
         parse_retries: int = 2,
-        close_tag: str = "</think>",
+        close_tag: str = THINK_CLOSE,
     ) -> None:
         prompt = JUDGE_PROMPT if prompt is None else prompt  # None: the built-in prompt
         for key in ("{question}", "{reference}", "{answer}"):

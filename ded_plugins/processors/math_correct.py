@@ -26,6 +26,9 @@ class MathCorrect:
     ``solution`` column): its final answer is extracted by the same rules as a response's.
     """
 
+    #: grades a batch in its own pool of processes (with a hard per-item timeout)
+    placement = "node"
+
     def __init__(
         self,
         *,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ded_plugins.chat import THINK_CLOSE, THINK_OPEN
 from ded_plugins.records import Question, Rollout, Verdict
 
 
 __all__ = ["ThinkFormat", "check_think_format"]
 
 
-def check_think_format(text: str, open_tag: str = "<think>", close_tag: str = "</think>") -> Verdict:
+def check_think_format(text: str, open_tag: str = THINK_OPEN, close_tag: str = THINK_CLOSE) -> Verdict:
     """Judge one response; the reason names the first rule it breaks."""
     n_open = text.count(open_tag)
     n_close = text.count(close_tag)
@@ -41,7 +42,7 @@ class ThinkFormat:
     records the text the model was conditioned on; the check itself stays strict.
     """
 
-    def __init__(self, *, open_tag: str = "<think>", close_tag: str = "</think>") -> None:
+    def __init__(self, *, open_tag: str = THINK_OPEN, close_tag: str = THINK_CLOSE) -> None:
         if not open_tag or not close_tag or open_tag == close_tag:
             raise ValueError("open_tag and close_tag must be two different non-empty strings")
         self.open_tag = open_tag

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ded_plugins.chat import join_reasoning
 from ded_plugins.rollouts.openai_client import Aborted, ChatResult, EndpointError, OpenAICompatClient
 from ded_plugins.rollouts.types import Emit, Generation, SampleRequest, Sampling
 
@@ -101,9 +102,4 @@ def assemble_text(result: ChatResult) -> str:
     block and only ``</think>`` appears. Both are put back into one text with the
     ``deepseekr1`` template's separators.
     """
-    if result.reasoning is not None:
-        return f"<think>\n{result.reasoning.strip()}\n</think>\n\n{result.content.lstrip()}"
-    text = result.content
-    if "</think>" in text and "<think>" not in text:
-        return "<think>\n" + text.lstrip("\n")
-    return text
+    return join_reasoning(result.reasoning, result.content)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ded_plugins._optional import require
+from ded_plugins.chat import opened_think
 from ded_plugins.rollouts.types import Emit, Generation, SampleRequest, Sampling
 
 
@@ -19,18 +20,6 @@ def chat_prompt(tokenizer: Any, prompt: str) -> str:
     )
     assert isinstance(text, str)
     return text
-
-
-def opened_think(rendered_prompt: str) -> str:
-    """The opening think tag an R1-style template leaves at the end of the prompt, if any.
-
-    Generation then starts inside the thinking block; putting the tag back in front of
-    the text gives the whole assistant turn, as curation and training expect it.
-    """
-    stripped = rendered_prompt.rstrip("\n")
-    if stripped.endswith("<think>"):
-        return "<think>" + rendered_prompt[len(stripped) :]
-    return ""
 
 
 class TransformersBackend:

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ded_plugins._optional import require
+from ded_plugins.chat import opened_think
 from ded_plugins.errors import StageError
 from ded_plugins.rollouts.types import Emit, Generation, SampleRequest, Sampling
 
@@ -173,7 +174,7 @@ def _chat(llm: Any, params_cls: Any, requests: list[SampleRequest], sampling: Sa
         prompt = out.prompt
         if prompt is None:  # a tokenized prompt: render the template to see how it ends
             prompt = llm.get_tokenizer().apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
-        prefix = "<think>\n" if prompt.rstrip("\n").endswith("<think>") else ""
+        prefix = opened_think(prompt)
         for index, completion in zip(req.sample_indices, out.outputs, strict=True):
             result.append(
                 Generation(

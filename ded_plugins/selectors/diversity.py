@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from ded_plugins._optional import require
+from ded_plugins.chat import thinking
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import QuestionGroup, Rollout, Verdict
 
@@ -136,6 +137,10 @@ class Diversity:
     whole response (default) or only the text inside the thinking block.
     """
 
+    #: each question on its own; distances over every core of the machine
+    scope = "group"
+    placement = "node"
+
     def __init__(
         self,
         *,
@@ -158,10 +163,7 @@ class Diversity:
 
     def _view(self, text: str) -> Sequence[Any]:
         if self.part == "think":
-            start = text.find("<think>")
-            end = text.rfind("</think>")
-            if start != -1 and end > start:
-                text = text[start + len("<think>") : end]
+            text = thinking(text)
         if self.unit == "chars":
             return text
         if self._tokenizer is None:

@@ -21,6 +21,8 @@ By = Literal["auto", "tokens", "chars"]
 
 class _LengthPick:
     longest: bool
+    #: each question on its own
+    scope = "group"
 
     def __init__(self, *, k: int = 1, by: By = "auto") -> None:
         if k < 1:

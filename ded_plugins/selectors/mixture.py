@@ -24,6 +24,9 @@ class Mixture:
     Kept groups are written in their input order.
     """
 
+    #: quotas span the pool (``scope: pool``, the default); the choice needs no text
+    reads_text = False
+
     def __init__(
         self,
         *,
@@ -47,11 +50,12 @@ class Mixture:
     def select(
         self, groups: Iterable[QuestionGroup], context: StageContext
     ) -> Iterator[tuple[Rollout, Verdict]]:
-        """Choose groups per domain, then report every rollout in input order."""
-        group_list = list(groups)
+        """Choose groups per domain (a first pass over the groups), then report every rollout in order."""
+        sizes: list[int] = []
         by_domain: dict[str, list[int]] = defaultdict(list)
-        for i, g in enumerate(group_list):
+        for i, g in enumerate(groups):
             by_domain[g.question.domain].append(i)
+            sizes.append(len(g.rollouts))
         rng = random.Random(context.seed if self.seed is None else self.seed)
         chosen: set[int] = set()
         for domain in sorted(by_domain):
@@ -66,8 +70,8 @@ class Mixture:
                 if total >= self.quotas[domain]:
                     break
                 chosen.add(i)
-                total += len(group_list[i].rollouts) if self.unit == "samples" else 1
-        for i, g in enumerate(group_list):
+                total += sizes[i] if self.unit == "samples" else 1
+        for i, g in enumerate(groups):
             if i in chosen:
                 verdict = Verdict(passed=True)
             elif g.question.domain in self.quotas:

@@ -1,25 +1,23 @@
 """``pass_rate``: question compression — drop the questions the student already solves.
 
-The student's own rollouts are graded by the same processors as the teacher's (by
-default: every processor stage that ran before this one, with the same parameters), so
-there is one definition of correct. A student sample passes when every grader passes it.
+The student's own samples are curation inputs (``rollouts:`` with ``role: student``):
+every processor stage grades them in the same pass as the teacher's, with the same
+parameters, so there is one definition of correct. This stage counts the verdicts: a
+student sample passes when every grader passed it (by default every processor stage
+that judged it; ``graders`` names a subset).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Iterable, Iterator
+from typing import Literal
 
-from ded_plugins import io
-from ded_plugins.errors import ConfigError, InputError
+from ded_plugins.errors import InputError, StageError
 from ded_plugins.protocols import StageContext
-from ded_plugins.records import Question, QuestionGroup, Rollout, Verdict
+from ded_plugins.records import QuestionGroup, Rollout, Verdict
 
 
 __all__ = ["PassRate"]
-
-_GRADE_CHUNK = 256
 
 
 class PassRate:
@@ -32,10 +30,13 @@ class PassRate:
     ``min_samples`` student rollouts.
     """
 
+    #: each question is decided on its own, from its verdicts: shards run anywhere, no text read
+    scope = "group"
+    reads_text = False
+
     def __init__(
         self,
         *,
-        student_rollouts: str | list[str],
         threshold: float = 0.5,
         min_samples: int = 1,
         graders: list[str] | None = None,
@@ -45,78 +46,43 @@ class PassRate:
             raise ValueError(f"threshold must be within [0, 1], found {threshold}")
         if min_samples < 1:
             raise ValueError(f"min_samples must be at least 1, found {min_samples}")
-        self.paths = [student_rollouts] if isinstance(student_rollouts, str) else list(student_rollouts)
+        if graders is not None and not graders:
+            raise ValueError("graders must name at least one processor stage (or be left out)")
         self.threshold = threshold
         self.min_samples = min_samples
         self.graders = graders
         self.missing = missing
 
-    def _grader_specs(self, context: StageContext) -> list[tuple[str, Mapping[str, Any]]]:
+    def _passed(self, sample: Rollout) -> bool:
+        if not sample.verdicts:
+            raise StageError(
+                f"pass_rate: student rollout {sample.id!r} has no verdicts: no processor stage ran before "
+                "pass_rate, so the student's samples were never graded"
+            )
         if self.graders is None:
-            specs = list(context.earlier_processors)
-            if not specs:
-                raise ConfigError(
-                    f"stage {context.stage!r}: no processor stage runs before pass_rate and no 'graders' "
-                    "are given, so student samples cannot be graded"
-                )
-            return specs
-        by_name = dict(context.earlier_processors)
-        return [(name, by_name.get(name, {})) for name in self.graders]
-
-    def _student_rollouts(self, context: StageContext, wanted: set[str]) -> dict[str, list[Rollout]]:
-        out: dict[str, list[Rollout]] = defaultdict(list)
-        paths = [context.resolve(raw) for raw in self.paths]
-        for _, _, r in io.read_checked_rollouts(paths, context.questions, what="student rollout"):
-            if r.question_id in wanted:
-                out[r.question_id].append(r)
-        return out
-
-    def _pass_rates(
-        self, context: StageContext, groups: Sequence[QuestionGroup]
-    ) -> dict[str, tuple[int, int]]:
-        wanted = {g.question.id for g in groups}
-        samples = self._student_rollouts(context, wanted)
-        graders = [
-            context.registry.build("processor", name, params, where=f"{context.stage}.graders")
-            for name, params in self._grader_specs(context)
-        ]
-        items: list[tuple[Question, Rollout]] = [
-            (context.questions[qid], r)
-            for qid in sorted(samples, key=list(context.questions).index)
-            for r in samples[qid]
-        ]
-        passed: dict[str, int] = defaultdict(int)
-        try:
-            for start in range(0, len(items), _GRADE_CHUNK):
-                chunk = items[start : start + _GRADE_CHUNK]
-                ok = [True] * len(chunk)
-                for grader in graders:
-                    for i, verdict in enumerate(grader.process(chunk)):
-                        ok[i] = ok[i] and verdict.passed
-                for (question, _), good in zip(chunk, ok, strict=True):
-                    passed[question.id] += int(good)
-        finally:
-            for grader in graders:
-                close = getattr(grader, "close", None)
-                if callable(close):
-                    close()
-        return {qid: (passed[qid], len(samples[qid])) for qid in samples}
+            return all(v.passed for v in sample.verdicts.values())
+        missing = [g for g in self.graders if g not in sample.verdicts]
+        if missing:
+            raise StageError(
+                f"pass_rate.graders: {missing[0]!r} did not judge student rollout {sample.id!r}; "
+                f"stages that did: {', '.join(sample.verdicts)}"
+            )
+        return all(sample.verdicts[g].passed for g in self.graders)
 
     def select(
         self, groups: Iterable[QuestionGroup], context: StageContext
     ) -> Iterator[tuple[Rollout, Verdict]]:
-        """Grade the student's samples, then keep or drop each question's rollouts together."""
-        group_list = list(groups)
-        rates = self._pass_rates(context, group_list)
-        for group in group_list:
-            n_pass, n = rates.get(group.question.id, (0, 0))
+        """Keep or drop each question's rollouts together, by the share of its student samples that passed."""
+        for group in groups:
+            n = len(group.student)
+            n_pass = sum(self._passed(s) for s in group.student)
             details: dict[str, float] = {"student_passed": n_pass, "student_samples": n}
             if n < self.min_samples:
                 if self.missing == "error":
                     raise InputError(
                         f"question {group.question.id!r} has {n} student rollouts, fewer than min_samples="
                         f"{self.min_samples} (set missing: keep or drop to allow this)",
-                        path=", ".join(self.paths),
+                        path="rollouts (role: student)",
                     )
                 verdict = Verdict(
                     passed=self.missing == "keep",

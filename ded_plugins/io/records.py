@@ -1,4 +1,4 @@
-"""File formats: the only module that turns records into bytes and back.
+"""Records as rows: questions, rollouts and sandbox jobs to and from their file forms.
 
 Questions come from JSONL, Parquet or a Hugging Face dataset (hub id or local
 directory); rollouts are JSONL. Every reader validates as it goes and raises
@@ -9,35 +9,28 @@ crash never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ded_plugins._optional import require
 from ded_plugins.errors import InputError
+from ded_plugins.io.files import read_jsonl
 from ded_plugins.records import CodeTests, Question, Rejection, Rollout, Verdict
 from ded_plugins.sandbox.jobs import RunRequest
 
 
 __all__ = [
-    "atomic_write",
-    "dump_json",
-    "dumps_line",
+    "iter_questions",
     "question_from_dict",
     "question_to_dict",
     "read_checked_rollouts",
-    "read_jsonl",
     "read_questions",
     "read_rollouts",
     "rollout_from_dict",
     "rollout_to_dict",
     "run_request_from_dict",
-    "write_json",
-    "write_jsonl",
 ]
 
 QUESTION_FIELDS = ("id", "domain", "prompt", "answer", "tests", "metadata")
@@ -53,97 +46,6 @@ ROLLOUT_FIELDS = (
     "metadata",
     "rejection",
 )
-
-
-# --- writing ----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would surprise other readers of the output
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def dumps_line(obj: Any) -> str:
-    """One JSONL line; key order is the dict's own, so output is byte-stable."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def dump_json(obj: Any) -> str:
-    """Indented JSON with sorted keys, for small metadata files."""
-    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def write_jsonl(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Write ``rows`` atomically; returns the number written."""
-    n = 0
-    with atomic_write(path) as fh:
-        for row in rows:
-            fh.write(dumps_line(row))
-            n += 1
-    return n
-
-
-def write_json(path: str | Path, obj: Any) -> None:
-    """Write ``obj`` as indented JSON atomically."""
-    with atomic_write(path) as fh:
-        fh.write(dump_json(obj))
-
-
-# --- reading ----------------------------------------------------------------------------
-
-
-def read_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line_number, object)``; blank lines are skipped, anything else must be an object."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", path=str(p))
-    seen = False
-    with p.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"not valid UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})",
-                    path=str(p),
-                    line=lineno,
-                ) from None
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc.msg} at column {exc.colno}", path=str(p), line=lineno
-                ) from None
-            if not isinstance(obj, dict):
-                raise InputError(
-                    f"expected a JSON object, found {type(obj).__name__}", path=str(p), line=lineno
-                )
-            seen = True
-            yield lineno, obj
-    if not seen and not allow_empty:
-        raise InputError("file is empty: expected one JSON object per line", path=str(p))
 
 
 class _Row:
@@ -206,7 +108,11 @@ def question_from_dict(
                 )
     row = _Row(obj, path, line)
     qid = row.get("id", (str, int), required=True)
-    domain = row.get("domain", str, required=default_domain is None, default=default_domain)
+    if default_domain is None and obj.get("domain") is None:
+        raise row.error(
+            "domain", "missing required field (or set 'domain:' under 'questions:' in the config)"
+        )
+    domain = row.get("domain", str, required=False, default=default_domain)
     prompt = row.get("prompt", str, required=True)
     if not prompt.strip():
         raise row.error("prompt", "must not be empty")
@@ -248,12 +154,26 @@ def _tests_from_dict(obj: Mapping[str, Any], row: _Row) -> CodeTests:
     fn_name = sub.get("fn_name", str, required=False)
     timeout = sub.get("timeout_s", (int, float), required=False, default=6.0)
     checker = sub.get("checker", str, required=False)
+    checker_path = sub.get("checker_path", str, required=False)
+    if checker_path is not None:
+        if checker is not None:
+            raise row.error("tests.checker_path", "give the checker's source (checker) or its file, not both")
+        pool = Path(row.path)
+        base = pool if pool.is_dir() else pool.parent
+        file = Path(checker_path).expanduser()
+        file = (file if file.is_absolute() else base / file).absolute()
+        try:
+            checker = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise row.error("tests.checker_path", f"cannot read checker {str(file)!r}: {exc}") from None
+        checker_path = str(file)
     return CodeTests(
         inputs=tuple(inputs),
         outputs=tuple(outputs),
         fn_name=fn_name or None,
         timeout_s=float(timeout),
         checker=checker,
+        checker_path=checker_path,
     )
 
 
@@ -271,12 +191,14 @@ def question_to_dict(q: Question) -> dict[str, Any]:
             "timeout_s": t.timeout_s,
             "checker": t.checker,
         }
+        if t.checker_path is not None:
+            out["tests"]["checker_path"] = t.checker_path
     if q.metadata:
         out["metadata"] = dict(q.metadata)
     return out
 
 
-def read_questions(
+def iter_questions(
     path: str | Path,
     *,
     format: str = "auto",
@@ -284,8 +206,8 @@ def read_questions(
     columns: Mapping[str, str] | None = None,
     default_domain: str | None = None,
     limit: int | None = None,
-) -> dict[str, Question]:
-    """Read a question pool keyed by id, in file order; duplicate ids are an error."""
+) -> Iterator[tuple[int | None, Question]]:
+    """``(line, question)`` of a pool in file order, streamed and validated (duplicates not checked)."""
     p = str(path)
     fmt = format
     if fmt == "auto":
@@ -304,23 +226,44 @@ def read_questions(
         rows = _read_hf(p, split)
     else:
         raise InputError(f"unknown question format {format!r}; expected auto, jsonl, parquet or hf", path=p)
+    n = 0
+    for lineno, obj in rows:
+        yield (
+            lineno,
+            question_from_dict(obj, path=p, line=lineno, columns=columns, default_domain=default_domain),
+        )
+        n += 1
+        if limit is not None and n >= limit:
+            break
+    if n == 0:
+        raise InputError("no questions found", path=p)
+
+
+def read_questions(
+    path: str | Path,
+    *,
+    format: str = "auto",
+    split: str = "train",
+    columns: Mapping[str, str] | None = None,
+    default_domain: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Question]:
+    """Read a question pool keyed by id, in file order; duplicate ids are an error."""
     out: dict[str, Question] = {}
     first_line: dict[str, int | None] = {}
-    for lineno, obj in rows:
-        q = question_from_dict(obj, path=p, line=lineno, columns=columns, default_domain=default_domain)
+    rows = iter_questions(
+        path, format=format, split=split, columns=columns, default_domain=default_domain, limit=limit
+    )
+    for lineno, q in rows:
         if q.id in out:
             raise InputError(
                 f"duplicate question id {q.id!r} (first at line {first_line[q.id]})",
-                path=p,
+                path=str(path),
                 line=lineno,
                 field="id",
             )
         out[q.id] = q
         first_line[q.id] = lineno
-        if limit is not None and len(out) >= limit:
-            break
-    if not out:
-        raise InputError("no questions found", path=p)
     return out
 
 
@@ -328,8 +271,11 @@ def _read_parquet(path: str) -> Iterator[tuple[int | None, Mapping[str, Any]]]:
     pq = require("pyarrow.parquet", "hf", purpose="reading Parquet question pools")
     if not Path(path).is_file():
         raise InputError("file not found", path=path)
-    table = pq.read_table(path)
-    yield from enumerate(table.to_pylist(), start=1)
+    n = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):  # streamed, not loaded whole
+        for row in batch.to_pylist():
+            n += 1
+            yield n, row
 
 
 def _read_hf(name: str, split: str) -> Iterator[tuple[int | None, Mapping[str, Any]]]:
