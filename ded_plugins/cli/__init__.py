@@ -30,6 +30,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "plugins",
     "rollout",
     "sandbox",
+    "show",
     "teacher",
 )
 

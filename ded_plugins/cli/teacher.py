@@ -16,13 +16,11 @@ def command(config: Path, no_progress: bool) -> None:
     Per teacher: rollouts, LLaMA-Factory SFT, lm_eval, metrics; then report.md. Steps whose
     inputs are unchanged are skipped.
     """
-    from ded_plugins.teacher.config import load_teacher_config
     from ded_plugins.teacher.smoke import run_teacher_selection
 
-    cfg = load_teacher_config(config)
-    report = run_teacher_selection(cfg, progress=not no_progress)
+    report = run_teacher_selection(config, progress=not no_progress)
     for rank, name in enumerate(report["ranking"], start=1):
         t = report["teachers"][name]
         steps = ", ".join(f"{k} {v}" for k, v in t["steps"].items())
         click.echo(f"{rank}. {name}: {t['aggregate']:.4f} ({steps})")
-    click.echo(f"winner: {report['winner']}; report: {cfg.run_dir / 'report.md'}")
+    click.echo(f"winner: {report['winner']}; report: {report['report']}")

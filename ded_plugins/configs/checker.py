@@ -240,7 +240,7 @@ class Checker:
         if value is not None and (not value or "/" in value or value.startswith(".")):
             self.add((*path, key), f"must be a plain {what} name, found {value!r}")
             return None
-        return value  # type: ignore[no-any-return]
+        return str(value) if value is not None else None
 
     # --- components ------------------------------------------------------------------------
 

@@ -11,8 +11,6 @@ LLaMA-Factory's).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import random
 from collections.abc import Sequence
@@ -20,7 +18,7 @@ from pathlib import Path
 
 from ded_plugins._optional import require
 from ded_plugins.demo.pool import CodeProblem, MathProblem, trajectory
-from ded_plugins.io import atomic_write
+from ded_plugins.steps import Step, digest
 from ded_plugins.tiny import build_tiny_model
 
 
@@ -42,11 +40,20 @@ def teach(
     hidden_size: int = 128,
 ) -> Path:
     """Build a tiny model in ``out_dir`` and teach it ``style`` on ``problems``; cached by arguments."""
-    key = hashlib.sha256(
-        json.dumps([style, [p.id for p in problems], list(corpus), seed, steps, hidden_size]).encode()
-    ).hexdigest()[:16]
-    marker = out_dir / ".ded_taught"
-    if marker.is_file() and marker.read_text() == key:
+    step = Step(
+        name=f"teach:{out_dir.name}",
+        marker=out_dir.with_name(f"{out_dir.name}.step.json"),
+        params={
+            "style": style,
+            "problems": [p.id for p in problems],
+            "corpus": digest(list(corpus)),
+            "seed": seed,
+            "steps": steps,
+            "hidden_size": hidden_size,
+        },
+    )
+    fingerprint = step.fingerprint()
+    if step.done(fingerprint) is not None and (out_dir / "config.json").is_file():
         return out_dir
     torch = require("torch", "train", purpose="teaching the demo models")
     transformers = require("transformers", "analysis", purpose="teaching the demo models")
@@ -73,8 +80,7 @@ def teach(
     final = float(loss.detach()) if loss is not None else float("nan")
     log.info("taught %s (%s) in %d steps, final loss %.3f", out_dir.name, style, steps, final)
     model.save_pretrained(str(out_dir), safe_serialization=True)
-    with atomic_write(marker) as fh:
-        fh.write(key)
+    step.complete({"final_loss": final}, fingerprint=fingerprint)
     return out_dir
 
 

@@ -111,7 +111,9 @@ def ingest(config: CurationConfig, *, progress: bool = True) -> InputState:
     counts = _write_rows(config.rollouts, store, partial, progress)
     referenced_digest = _referenced_digest(referenced)
     fingerprint = digest(base_fp, referenced_digest)
-    write_json(partial / "sources.json", {"sources": list(sources)})
+    write_json(
+        partial / "sources.json", {"sources": list(sources), "digests": [content_digest(s) for s in sources]}
+    )
     stats = {
         "stage": INPUT_DIR,
         "kind": "input",

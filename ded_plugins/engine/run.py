@@ -57,6 +57,8 @@ class CurationResult:
     run_dir: Path
     stages: list[dict[str, Any]] = field(default_factory=list)
     exports: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the steps that ran (the rest were reused): empty when everything was finished already
+    ran: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def _run(
     if first_rerun == 0:
         _clear_stage_dirs(run_dir)
     write_json(run_dir / "config.resolved.json", {**config.to_dict(), "ded_version": ded_version()})
+    ran: list[str] = []
     state = reuse_input(config) if first_rerun != 0 else None
     if state is None:
         if first_rerun is not None and first_rerun > 0:
@@ -185,6 +188,7 @@ def _run(
                 "config and input; run with --resume instead"
             )
         state = ingest(config, progress=progress)
+        ran.append(INPUT_DIR)
         first_rerun = 1 if first_rerun is None else min(first_rerun, 1)
     else:
         log.info("%s: reusing finished input", INPUT_DIR)
@@ -212,6 +216,7 @@ def _run(
         if stats is None:
             first_rerun = stage.index if first_rerun is None else first_rerun
             stats = _run_stage(stage, step, fingerprint, files, info, executor, progress)
+            ran.append(stage.dirname)
             if pm is not None:
                 pm.hook.ded_stage_finished(stage=stage.dirname, stats=stats)
         else:
@@ -231,13 +236,16 @@ def _run(
             )
             if stats is None or not _export_present(stats):
                 stats = _run_exporter(exporter, step, fingerprint, files[0], store, reader, config, registry)
+                ran.append(exporter.dirname)
                 if pm is not None:
                     pm.hook.ded_stage_finished(stage=exporter.dirname, stats=stats)
             exports[exporter.spec.name] = stats["summary"]
     finally:
         reader.close()
         store.close()
-    return CurationResult(run_dir=run_dir, stages=[dict(state.stats), *all_stats], exports=exports)
+    return CurationResult(
+        run_dir=run_dir, stages=[dict(state.stats), *all_stats], exports=exports, ran=tuple(ran)
+    )
 
 
 def _stage_index(stages: Sequence[_Stage], name: str) -> int:
@@ -279,8 +287,8 @@ def _job(stage: _Stage, info: RunInfo, fingerprint: str) -> tuple[Job, int]:
     probe = stage.component.factory(**stage.spec.params)
     try:
         kind = "processor" if stage.component.kind == "processor" else "selector"
-        placement = getattr(probe, "placement", "spread")
-        scope = getattr(probe, "scope", "pool")
+        placement: Any = getattr(probe, "placement", "spread")
+        scope: Any = getattr(probe, "scope", "pool")
         reads_text = bool(getattr(probe, "reads_text", True))
         rows = int(getattr(probe, "batch_size", 0) or UNIT_ROWS)
     finally:

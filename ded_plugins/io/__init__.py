@@ -29,6 +29,7 @@ from ded_plugins.io.records import (
     rollout_to_dict,
     run_request_from_dict,
 )
+from ded_plugins.io.yamlfile import load_yaml, read_yaml
 
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "dump_json",
     "dumps_line",
     "file_lock",
+    "load_yaml",
     "question_from_dict",
     "question_to_dict",
     "read_checked_rollouts",
@@ -43,6 +45,7 @@ __all__ = [
     "read_jsonl",
     "read_questions",
     "read_rollouts",
+    "read_yaml",
     "rollout_from_dict",
     "rollout_to_dict",
     "run_request_from_dict",

@@ -11,11 +11,12 @@ from typing import Any
 
 from ded_plugins.hookspecs import hookimpl
 from ded_plugins.registry import Register
+from ded_plugins.steps import ModelRef
 
 
 def vllm(
     *,
-    model: str,
+    model: ModelRef,
     tensor_parallel_size: int = 1,
     data_parallel_size: int = 1,
     dtype: str = "auto",
@@ -67,7 +68,7 @@ def openai(
     )
 
 
-def transformers(*, model_path: str, dtype: str = "float32", device: str = "cpu") -> Any:
+def transformers(*, model_path: ModelRef, dtype: str = "float32", device: str = "cpu") -> Any:
     """Local generation with transformers, for small models and tests."""
     from ded_plugins.rollouts.transformers_backend import TransformersBackend
 

@@ -16,17 +16,66 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ded_plugins.configs.rollout import RolloutConfig, load_rollout_config
 from ded_plugins.errors import ConfigError, InputError
 from ded_plugins.io import dumps_line, read_rollouts, rollout_to_dict
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
-from ded_plugins.rollouts.config import RolloutConfig, load_rollout_config
 from ded_plugins.rollouts.types import Generation, RolloutBackend, SampleRequest, derive_seed
+from ded_plugins.steps import Step
 
 
-__all__ = ["RolloutSummary", "run_rollouts"]
+__all__ = ["RolloutSummary", "rollout_step", "run_rollouts"]
 
 log = logging.getLogger(__name__)
+
+#: backend parameters that change how fast samples come, not what they are
+_NOT_SEMANTIC = frozenset(
+    {"concurrency", "timeout_s", "max_retries", "backoff_s", "chunk_questions", "gpu_memory_utilization"}
+)
+
+
+def rollout_step(config: RolloutConfig) -> Step:
+    """What generated (or generates) ``config.output``'s records of ``config.model``.
+
+    The pool and the number of samples are not part of it: more questions or more samples
+    extend a file. The model's weights (a local model directory, by content), the
+    backend and its parameters, the decoding parameters, the seed and the role are.
+    """
+    params = {
+        k: v for k, v in config.backend_params.items() if k not in _NOT_SEMANTIC and k not in config.inputs
+    }
+    return Step(
+        name=f"rollout:{config.model}",
+        marker=config.output.with_name(f"{config.output.name}.{_safe(config.model)}.step.json"),
+        params={
+            "model": config.model,
+            "role": config.role,
+            "seed": config.seed,
+            "sampling": config.sampling.to_dict(),
+            "backend": config.backend,
+            "backend_params": params,
+        },
+        inputs=dict(config.inputs),
+    )
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _check_step(config: RolloutConfig) -> tuple[Step, str]:
+    """Refuse to extend records that other inputs generated; returns the step and its fingerprint."""
+    step = rollout_step(config)
+    fingerprint = step.fingerprint()
+    if config.output.exists() and step.marker.is_file() and step.done(fingerprint) is None:
+        raise InputError(
+            f"its records of model {config.model!r} were generated from other inputs than this config's "
+            f"(see {step.marker}: model weights, backend, decoding parameters, seed or role changed); "
+            "write to another output, or delete the file to generate it again",
+            path=str(config.output),
+        )
+    return step, fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +94,19 @@ def run_rollouts(
     progress: bool = True,
 ) -> RolloutSummary:
     """Generate every missing (question, sample index) of ``config``; returns counts."""
-    if not isinstance(config, RolloutConfig):
-        config = load_rollout_config(config)
     if registry is None:
         from ded_plugins.plugins import get_registry
 
         registry = get_registry()
+    if not isinstance(config, RolloutConfig):
+        config = load_rollout_config(config, registry=registry)
     where = f"backend.{config.backend}"
     problems = registry.check_params(
         registry.get("rollout_backend", config.backend, where=where), config.backend_params, where=where
     )
     if problems:  # before anything is read or written
         raise ConfigError(problems)
+    step, fingerprint = _check_step(config)
     pool = dict(questions) if questions is not None else config.questions.read()
     out = config.output
     sampling = config.sampling.to_dict()
@@ -74,6 +124,7 @@ def run_rollouts(
     total = len(pool) * config.samples
     log.info("%s: %d of %d samples present, %d to generate", out, total - pending, total, pending)
     if not requests:
+        step.complete({"records": total}, fingerprint=fingerprint)
         return RolloutSummary(out, total - pending, 0, total)
     backend: RolloutBackend = registry.build(
         "rollout_backend", config.backend, config.backend_params, where=where
@@ -81,6 +132,7 @@ def run_rollouts(
     from tqdm import tqdm
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    step.complete({"records": total - pending, "complete": False}, fingerprint=fingerprint)
     written = 0
     with (
         out.open("a", encoding="utf-8") as fh,
@@ -117,6 +169,7 @@ def run_rollouts(
             close = getattr(backend, "close", None)
             if callable(close):
                 close()
+    step.complete({"records": total - pending + written, "complete": True}, fingerprint=fingerprint)
     return RolloutSummary(out, total - pending, written, total)
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from ded_plugins.configs.checker import QuestionSource, QuestionsRef
 from ded_plugins.errors import ConfigError
 from ded_plugins.records import Question, Rollout
+from ded_plugins.steps import ModelRef
 from ded_plugins.teacher.context import TeacherContext, load_model
 
 
@@ -72,7 +74,7 @@ class PassRate:
 class LengthStats:
     """Length of the teacher's trajectories in tokens (the backend's count, or ``tokenizer``'s)."""
 
-    def __init__(self, *, tokenizer: str | None = None) -> None:
+    def __init__(self, *, tokenizer: ModelRef | None = None) -> None:
         self.tokenizer = tokenizer
 
     def compute(self, context: TeacherContext) -> Mapping[str, Any]:
@@ -158,7 +160,7 @@ class PCAShiftMetric:
     def __init__(
         self,
         *,
-        benchmarks: dict[str, Any] | None = None,
+        benchmarks: dict[str, QuestionsRef] | None = None,
         k: int = 30,
         seed: int = 42,
         max_length: int = 128,
@@ -179,18 +181,15 @@ class PCAShiftMetric:
         self.batch_size = batch_size
 
     def _texts(self, context: TeacherContext) -> dict[str, list[str]]:
-        from ded_plugins.rollouts.config import parse_questions
-
         sources: dict[str, list[str]] = {}
         if not self.benchmarks:
             sources["questions"] = [q.prompt for q in context.questions.values()]
-        problems: list[str] = []
-        for name, spec in self.benchmarks.items():
-            source = parse_questions(spec, context.base_dir, f"pca_shift.benchmarks.{name}", problems)
-            if source is not None:
-                sources[name] = [q.prompt for q in source.read().values()]
-        if problems:
-            raise ConfigError(problems)
+        for name, source in self.benchmarks.items():
+            if not isinstance(source, QuestionSource):  # built from Python without the config checker
+                raise ConfigError(
+                    f"pca_shift.benchmarks.{name}: expected a question source, found {source!r}"
+                )
+            sources[name] = [q.prompt for q in source.read().values()]
         rng = random.Random(self.seed)
         return {n: (rng.sample(t, self.k) if len(t) > self.k else t) for n, t in sources.items()}
 

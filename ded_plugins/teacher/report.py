@@ -13,8 +13,8 @@ from ded_plugins.teacher import plots
 
 
 if TYPE_CHECKING:
-    from ded_plugins.teacher.config import TeacherConfig
-    from ded_plugins.teacher.smoke import TeacherOutcome
+    from ded_plugins.configs.teacher import TeacherConfig
+    from ded_plugins.teacher.outcome import TeacherOutcome
 
 __all__ = ["AGGREGATE_NOTE", "write_report"]
 
@@ -198,6 +198,7 @@ def write_report(
         if baseline is None
         else {"aggregate": baseline.aggregate, "scores": baseline.scores, "steps": baseline.steps},
         "plots": made,
+        "report": str(config.run_dir / "report.md"),
     }
     with atomic_write(config.run_dir / "report.md") as fh:
         fh.write(_markdown(config, ranked, baseline, made))

@@ -14,22 +14,22 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ded_plugins.errors import ConfigError, InputError
+from ded_plugins.configs.rollout import RolloutConfig
+from ded_plugins.configs.teacher import TeacherConfig, TeacherSpec, load_teacher_config
+from ded_plugins.errors import InputError
 from ded_plugins.io import read_rollouts
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
-from ded_plugins.rollouts.config import RolloutConfig
-from ded_plugins.teacher.config import TeacherConfig, TeacherSpec, load_teacher_config
+from ded_plugins.steps import Step, digest
+from ded_plugins.teacher.commands import eval_command, file_log, read_scores, run_logged, train_command
 from ded_plugins.teacher.context import TeacherContext, TeacherMetric
-from ded_plugins.teacher.stepmarks import StepRunner, digest, file_log
-from ded_plugins.teacher.steps import eval_command, read_scores, run_logged, train_command
+from ded_plugins.teacher.outcome import TeacherOutcome
 
 
 __all__ = ["TeacherOutcome", "run_teacher_selection"]
@@ -37,17 +37,37 @@ __all__ = ["TeacherOutcome", "run_teacher_selection"]
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class TeacherOutcome:
-    """Everything the report needs about one teacher."""
-
-    name: str
-    dir: Path
-    scores: dict[str, dict[str, Any]] = field(default_factory=dict)
-    aggregate: float | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
-    steps: dict[str, str] = field(default_factory=dict)  # step -> "ran" | "skipped"
-    corpus_size: int = 0
+def _run_step(
+    outcome: TeacherOutcome,
+    name: str,
+    body: Callable[[], Mapping[str, Any]],
+    *,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, str] | None = None,
+    after: str = "",
+    output: Path | None = None,
+) -> tuple[dict[str, Any], str]:
+    """``body()`` unless the step's marker holds its fingerprint (and ``output`` exists); ``(result, fp)``."""
+    step = Step(
+        name=name,
+        marker=outcome.dir / "steps" / f"{name}.json",
+        params=params,
+        inputs=dict(inputs or {}),
+        after=after,
+    )
+    fingerprint = step.fingerprint()
+    done = step.done(fingerprint)
+    if done is not None and (output is None or output.exists()):
+        log.info("%s: %s done already, skipped", outcome.name, name)
+        outcome.steps[name] = "skipped"
+        return done, fingerprint
+    step.invalidate()
+    started = time.monotonic()
+    with file_log(outcome.dir / "logs" / f"{name}.log"):
+        result = dict(body())
+    step.complete(result, fingerprint=fingerprint, seconds=time.monotonic() - started)
+    outcome.steps[name] = "ran"
+    return result, fingerprint
 
 
 def _corpus(path: Path, teacher: str, questions: Mapping[str, Question]) -> list[Rollout]:
@@ -96,6 +116,7 @@ def _rollouts(
         samples=1,
         seed=config.seed,
         sampling=spec.sampling or config.sampling,
+        inputs=spec.backend_inputs,
     )
     with file_log(outcome.dir / "logs" / "rollouts.log"):
         summary = run_rollouts(rollout_config, registry=registry, questions=pool, progress=progress)
@@ -107,10 +128,9 @@ def _teacher(
     spec: TeacherSpec, config: TeacherConfig, pool: Mapping[str, Question], registry: Registry, progress: bool
 ) -> TeacherOutcome:
     outcome = TeacherOutcome(name=spec.name, dir=(config.run_dir / spec.name).absolute())
-    steps = StepRunner(outcome.name, outcome.dir, outcome.steps)
-    corpus = _corpus(_rollouts(spec, config, outcome, pool, registry, progress), spec.name, pool)
+    rollouts_path = _rollouts(spec, config, outcome, pool, registry, progress)
+    corpus = _corpus(rollouts_path, spec.name, pool)
     outcome.corpus_size = len(corpus)
-    corpus_fp = digest([(r.id, r.text) for r in corpus])
 
     export_name, export_params = config.export
     dataset = f"ded_smoke_{spec.name}"
@@ -133,8 +153,14 @@ def _teacher(
         )
         return dict(exporter.export(corpus, context, data_dir))
 
-    export_fp = digest(corpus_fp, config.export)
-    exported = steps.run("export", export_fp, export, output=data_dir / f"{dataset}.jsonl")
+    exported, export_fp = _run_step(
+        outcome,
+        "export",
+        export,
+        params={"export": [export_name, dict(export_params)], "corpus": [r.id for r in corpus]},
+        inputs={"rollouts": str(rollouts_path.absolute())},
+        output=data_dir / f"{dataset}.jsonl",
+    )
 
     model_dir = outcome.dir / "model"
     train_cmd = train_command(
@@ -144,26 +170,45 @@ def _teacher(
         dataset=exported["dataset_name"],
         output_dir=model_dir,
     )
-    train_fp = digest(export_fp, train_cmd, config.train.env, config.train.recipe.read_text(encoding="utf-8"))
 
     def train() -> dict[str, Any]:
         shutil.rmtree(model_dir, ignore_errors=True)  # a stale or half-trained model must not be evaluated
         run_logged(train_cmd, outcome.dir / "logs" / "train.log", env=config.train.env)
         return {"model_dir": str(model_dir), "trained_at": time.time()}
 
+    trained_run, train_fp = _run_step(
+        outcome,
+        "train_run",
+        train,
+        params={"command": train_cmd, "env": dict(config.train.env)},
+        inputs={
+            "recipe": str(config.train.recipe),
+            "student": config.student,
+            "dataset": str(exported["file"]),
+        },
+        after=export_fp,
+        output=model_dir,
+    )
     # a retrained model (even from the same inputs) invalidates everything measured on it
-    trained = digest(train_fp, steps.run("train_run", train_fp, train, output=model_dir))
+    trained = digest(train_fp, trained_run.get("trained_at"))
 
     eval_dir = outcome.dir / "eval"
     eval_cmd = eval_command(config.eval, student=config.student, model_dir=model_dir, output_path=eval_dir)
-    eval_fp = digest(trained, eval_cmd, config.eval.env, config.eval.metrics)
 
     def evaluate() -> dict[str, Any]:
         shutil.rmtree(eval_dir, ignore_errors=True)
         run_logged(eval_cmd, outcome.dir / "logs" / "eval.log", env=config.eval.env)
         return read_scores(eval_dir, config.eval.tasks, config.eval.metrics)
 
-    outcome.scores = steps.run("eval_run", eval_fp, evaluate)
+    eval_inputs = {"include_path": config.eval.include_path} if config.eval.include_path else {}
+    outcome.scores, _ = _run_step(
+        outcome,
+        "eval_run",
+        evaluate,
+        params={"command": eval_cmd, "env": dict(config.eval.env), "metrics": dict(config.eval.metrics)},
+        inputs=eval_inputs,
+        after=trained,
+    )
 
     context = TeacherContext(
         teacher=spec.name,
@@ -176,14 +221,31 @@ def _teacher(
         registry=registry,
         base_dir=config.base_dir,
     )
-    for name, params in config.metrics:
-        metric: TeacherMetric = registry.build("teacher_metric", name, params, where=f"metrics.{name}")
-        outcome.metrics[name] = steps.run(
-            f"metric_{name}",
-            digest(trained, name, params, spec.model_path),
+    for m in config.metrics:
+        metric: TeacherMetric = registry.build("teacher_metric", m.name, m.params, where=f"metrics.{m.name}")
+        declared = {
+            k: v for k, v in m.params.items() if k not in {i.split("[")[0].split(".")[0] for i in m.inputs}
+        }
+        outcome.metrics[m.name], _ = _run_step(
+            outcome,
+            f"metric_{m.name}",
             partial(_compute, metric, context),
+            params={"metric": m.name, "params": _plain(declared)},
+            inputs={**m.inputs, **({"teacher_model": spec.model_path} if spec.model_path else {})},
+            after=trained,
         )
     return outcome
+
+
+def _plain(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _compute(metric: TeacherMetric, context: TeacherContext) -> dict[str, Any]:
@@ -206,18 +268,12 @@ def run_teacher_selection(
     """Run the smoke test for every teacher, rank them and write the report; returns ``report.json``."""
     from ded_plugins.teacher.report import write_report
 
-    if not isinstance(config, TeacherConfig):
-        config = load_teacher_config(config)
     if registry is None:
         from ded_plugins.plugins import get_registry
 
         registry = get_registry()
-    problems = []  # every config problem before any work
-    for name, params in config.metrics:
-        component = registry.get("teacher_metric", name, where=f"metrics.{name}")
-        problems += registry.check_params(component, params, where=f"metrics.{name}")
-    if problems:
-        raise ConfigError(problems, source=config.source)
+    if not isinstance(config, TeacherConfig):
+        config = load_teacher_config(config, registry=registry)
     pool = config.questions.read()
     outcomes = []
     for spec in config.teachers:
@@ -244,9 +300,12 @@ def _baseline(config: TeacherConfig) -> TeacherOutcome:
         run_logged(cmd, outcome.dir / "logs" / "eval.log", env=config.eval.env)
         return read_scores(eval_dir, config.eval.tasks, config.eval.metrics)
 
-    fingerprint = digest(cmd, config.eval.env, config.eval.metrics)
-    outcome.scores = StepRunner(outcome.name, outcome.dir, outcome.steps).run(
-        "eval_run", fingerprint, evaluate
+    outcome.scores, _ = _run_step(
+        outcome,
+        "eval_run",
+        evaluate,
+        params={"command": cmd, "env": dict(config.eval.env), "metrics": dict(config.eval.metrics)},
+        inputs={"student": config.student},
     )
     outcome.aggregate = _aggregate(outcome.scores, config.weights)
     return outcome

@@ -23,7 +23,6 @@ import functools
 import importlib
 import importlib.util
 import inspect
-import json
 import logging
 import os
 import sys
@@ -110,10 +109,12 @@ def _curated_info(dataset_names: list[str] | None, dataset_dir: Any) -> dict[str
         return None
     if dataset_dir.startswith("REMOTE:"):
         return None
+    from ded_plugins.io import read_json
+
     info_path = Path(dataset_dir) / "dataset_info.json"
     try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        info = read_json(info_path)
+    except DedError:
         return None  # LLaMA-Factory reports a missing or broken file in its own words
     if not isinstance(info, dict):
         return None

@@ -1,26 +1,28 @@
-"""The smoke test's external steps: ``llamafactory-cli train`` and ``lm_eval`` in subprocesses.
+"""The smoke test's external commands: ``llamafactory-cli train`` and ``lm_eval`` in subprocesses.
 
-Each step writes its whole output to its own log file; a failure raises with the
-log's path and its last lines, never a half-written result.
+Each writes its whole output to its own log file; a failure raises with the log's path
+and its last lines, never a half-written result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ded_plugins.configs.teacher import EvalSpec, TrainSpec
 from ded_plugins.errors import StageError
-from ded_plugins.teacher.config import EvalSpec, TrainSpec
+from ded_plugins.io import read_json
 
 
-__all__ = ["eval_command", "read_scores", "run_logged", "train_command"]
+__all__ = ["eval_command", "file_log", "read_scores", "run_logged", "train_command"]
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ def read_scores(
     files = sorted(output_path.rglob("results_*.json"), key=lambda p: p.stat().st_mtime)
     if not files:
         raise StageError(f"lm_eval wrote no results_*.json under {output_path}")
-    results = json.loads(files[-1].read_text(encoding="utf-8")).get("results", {})
+    results = read_json(files[-1]).get("results", {})
     scores: dict[str, dict[str, Any]] = {}
     for task in tasks:
         entry = results.get(task)
@@ -123,3 +125,21 @@ def read_scores(
             )
         scores[task] = {"metric": key, "score": float(entry[key])}
     return scores
+
+
+@contextlib.contextmanager
+def file_log(path: Path) -> Iterator[None]:
+    """Copy this process's log records into ``path`` while a step runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(min(old_level, logging.INFO) if old_level else logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
