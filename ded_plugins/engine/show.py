@@ -116,9 +116,7 @@ def read_stage(
                 continue
             for _, _, row in iter_row_spans(path):
                 rej = rejection_of(row)
-                if reason is not None and (
-                    rej is None or reason not in (rej.reason, rej.reason.split(".", 1)[-1])
-                ):
+                if reason is not None and not _has_reason(rej, reason):
                     continue
                 if question is not None and row["question_id"] != question:
                     continue
@@ -136,6 +134,11 @@ def read_stage(
         store.close()
 
 
+def _has_reason(rejection: Rejection | None, reason: str) -> bool:
+    """``length.too_long`` or just ``too_long``."""
+    return rejection is not None and reason in (rejection.reason, rejection.reason.split(".", 1)[-1])
+
+
 def _details(details: Mapping[str, Any]) -> str:
     parts = []
     for k, v in details.items():
@@ -151,11 +154,12 @@ def _clip(text: str, head: int, tail: int) -> str:
 
 
 def format_row(row: ShownRow, *, full: bool = False) -> str:
-    """A row for a person: who wrote it, its fate, every verdict, the question, the thinking and the answer."""
+    """A row for a person: who wrote it, its fate, its verdicts, the question, the thinking, the answer."""
     r = row.rollout
-    fate = (
-        f"rejected {row.rejection.reason}" if row.rejection else ("graded" if r.role == "student" else "kept")
-    )
+    if row.rejection is not None:
+        fate = f"rejected {row.rejection.reason}"
+    else:
+        fate = "graded" if r.role == "student" else "kept"
     lines = [
         f"=== {r.question_id} / {r.model} / sample {r.sample_index}  ({r.role}, {fate} at {row.stage})",
     ]
