@@ -159,4 +159,5 @@ def test_real_process_exit_code_and_no_traceback(pool: Path) -> None:
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "missing.jsonl: file not found" in proc.stderr
+    assert "bad.yaml:" in proc.stderr and "rollouts[0]: rollout file not found:" in proc.stderr
+    assert "missing.jsonl" in proc.stderr

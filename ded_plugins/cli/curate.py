@@ -26,12 +26,12 @@ def command(
     Every stage writes <output_dir>/<run>/<NN>_<stage>/ with kept, rejected and student
     rows and stats.json; `ded show` prints them with their text.
     """
-    from ded_plugins.engine import curate, format_stage_table
+    from ded_plugins.engine import curate
 
     result = curate(
         config_path, resume=resume, from_stage=from_stage, executor=executor, progress=not no_progress
     )
-    click.echo(format_stage_table(result.stages))
+    click.echo(result.table())
     for name, summary in result.exports.items():
         where = summary.get("file") or summary.get("dataset_dir") or ""
         rows = summary.get("rows")

@@ -12,6 +12,7 @@ A malformed value is always an error naming where it was written, never a silent
 
 from __future__ import annotations
 
+import os
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,10 +113,14 @@ def declared_kind(annotation: Any) -> str | None:
 class Checker:
     """Collects problems for one config source; :meth:`finish` raises them all at once."""
 
-    def __init__(self, label: str, lines: Mapping[tuple[Any, ...], int], base_dir: Path) -> None:
+    def __init__(
+        self, label: str, lines: Mapping[tuple[Any, ...], int], base_dir: Path, *, check_inputs: bool = True
+    ) -> None:
         self.label = label
         self.lines = lines
         self.base_dir = base_dir
+        #: False: resolve input paths without requiring them to exist yet (checking a recipe)
+        self.check_inputs = check_inputs
         self.problems: list[str] = []
 
     # --- where and what ------------------------------------------------------------------
@@ -283,9 +288,8 @@ class Checker:
             self.add(path, f"expected a path, found {_short(value)}")
             return None
         p = Path(value).expanduser()
-        resolved = p if p.is_absolute() else (self.base_dir / p)
-        resolved = Path(resolved.absolute())
-        if not resolved.exists():
+        resolved = _normal(p if p.is_absolute() else self.base_dir / p)
+        if not resolved.exists() and self.check_inputs:
             hint = ""
             if not p.is_absolute() and (Path.cwd() / p).exists():
                 hint = (
@@ -304,8 +308,8 @@ class Checker:
         p = Path(value).expanduser()
         local = p if p.is_absolute() else self.base_dir / p
         if local.exists():
-            return str(local.absolute())
-        if _looks_like_hub_id(value):
+            return str(_normal(local))
+        if _looks_like_hub_id(value) and not (Path.cwd() / p).exists():
             return value
         return str(self.input_path(value, path, what="model directory") or value)
 
@@ -348,8 +352,8 @@ class Checker:
             return None
         p = Path(src).expanduser()
         local = p if p.is_absolute() else self.base_dir / p
-        if local.exists():
-            resolved = str(local.absolute())
+        if local.exists() or (not self.check_inputs and not _looks_like_hub_id(src)):
+            resolved = str(_normal(local))
         elif fmt == "hf" or (fmt == "auto" and _looks_like_hub_id(src)):
             resolved = src  # a hub dataset id
         else:
@@ -407,7 +411,11 @@ class Checker:
 
 
 def open_config(
-    source: str | Path | Mapping[str, Any], *, base_dir: str | Path | None = None, label: str | None = None
+    source: str | Path | Mapping[str, Any],
+    *,
+    base_dir: str | Path | None = None,
+    label: str | None = None,
+    check_inputs: bool = True,
 ) -> tuple[Mapping[str, Any], Checker]:
     """The top-level mapping of a config and a :class:`Checker` for it.
 
@@ -426,14 +434,19 @@ def open_config(
         base = Path(base_dir) if base_dir is not None else path.resolve().parent
     if not isinstance(data, Mapping):
         raise ConfigError(f"{name}: expected a mapping at the top level, found {type(data).__name__}")
-    return data, Checker(name, lines, base.absolute())
+    return data, Checker(name, lines, base.absolute(), check_inputs=check_inputs)
+
+
+def _normal(path: Path) -> Path:
+    """Absolute, with ``..`` and ``.`` folded away (symlinks left as they are)."""
+    return Path(os.path.normpath(path.absolute()))
 
 
 def _looks_like_hub_id(value: str) -> bool:
-    """``org/name`` (one slash, no leading dot or slash): what a hub repository id looks like."""
+    """``org/name`` or a legacy bare ``name`` (no leading dot, slash or tilde): a hub repository id."""
     parts = value.split("/")
     return (
-        len(parts) == 2
+        len(parts) <= 2
         and all(parts)
         and not value.startswith((".", "~"))
         and all(c.isalnum() or c in "-_." for part in parts for c in part)

@@ -114,18 +114,20 @@ def load_curation_config(
     base_dir: str | Path | None = None,
     registry: Registry | None = None,
     label: str | None = None,
+    check_inputs: bool = True,
 ) -> CurationConfig:
     """Load and check a curation config; :class:`ConfigError` lists every problem at once.
 
     Components and their parameters are checked against ``registry`` (default: every
     installed plugin), and the parameters they declare as inputs are resolved against the
-    config file's directory.
+    config file's directory. ``check_inputs=False`` checks a recipe whose input files do
+    not exist yet (they are still resolved).
     """
     if registry is None:
         from ded_plugins.plugins import get_registry
 
         registry = get_registry()
-    data, c = open_config(source, base_dir=base_dir, label=label)
+    data, c = open_config(source, base_dir=base_dir, label=label, check_inputs=check_inputs)
     c.keys(data, _TOP_KEYS)
     run = c.plain_name(data, "run", (), "directory")
     if "run" not in data:

@@ -97,13 +97,14 @@ def load_rollout_config(
     base_dir: Path | None = None,
     registry: Registry | None = None,
     label: str | None = None,
+    check_inputs: bool = True,
 ) -> RolloutConfig:
     """Parse and check a rollout config; every problem is reported at once."""
     if registry is None:
         from ded_plugins.plugins import get_registry
 
         registry = get_registry()
-    data, c = open_config(source, base_dir=base_dir, label=label)
+    data, c = open_config(source, base_dir=base_dir, label=label, check_inputs=check_inputs)
     c.keys(data, _TOP_KEYS)
     c.require(data, ("output", "model", "questions", "backend"))
     output = c.output_path(data["output"], ("output",)) if "output" in data else None

@@ -182,13 +182,14 @@ def load_teacher_config(
     base_dir: Path | None = None,
     registry: Registry | None = None,
     label: str | None = None,
+    check_inputs: bool = True,
 ) -> TeacherConfig:
     """Parse and check a ``ded teacher`` config; every problem is reported at once."""
     if registry is None:
         from ded_plugins.plugins import get_registry
 
         registry = get_registry()
-    raw, c = open_config(source, base_dir=base_dir, label=label)
+    raw, c = open_config(source, base_dir=base_dir, label=label, check_inputs=check_inputs)
     c.keys(raw, _TOP)
     c.require(raw, ("run", "questions", "student", "teachers", "train", "eval"))
     run = c.plain_name(raw, "run", (), "run")

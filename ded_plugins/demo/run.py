@@ -114,7 +114,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print, fast: bool = Fal
     """Run every step; returns the summary. ``fast`` shrinks the work for tests."""
     from ded_plugins.configs.rollout import load_rollout_config
     from ded_plugins.configs.teacher import load_teacher_config
-    from ded_plugins.engine import curate, format_stage_table
+    from ded_plugins.engine import curate
     from ded_plugins.plugins import get_registry
     from ded_plugins.rollouts.runner import run_rollouts
     from ded_plugins.teacher.commands import run_logged
@@ -184,7 +184,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print, fast: bool = Fal
 
         done = step("5/7 curation (ded curate)")
         result = curate(recipes / "curate.yaml", progress=False)
-        echo(format_stage_table(result.stages))
+        echo(result.table())
         done()
 
         done = step("6/7 llamafactory-cli train (curation through the start-up hook)")

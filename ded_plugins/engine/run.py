@@ -29,7 +29,7 @@ import pluggy
 from ded_plugins.configs.curate import CurationConfig, StageSpec
 from ded_plugins.engine.ingest import INPUT_DIR, ingest, reuse_input
 from ded_plugins.engine.plan import group_units, processor_units
-from ded_plugins.engine.stats import StageCounter
+from ded_plugins.engine.stats import StageCounter, format_stage_table
 from ded_plugins.engine.units import Job, RunInfo, Unit, UnitReport
 from ded_plugins.errors import ConfigError, DedError, InputError, StageError
 from ded_plugins.io.files import atomic_write, dumps_line, file_lock, read_json, write_json
@@ -59,6 +59,12 @@ class CurationResult:
     exports: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     #: the steps that ran (the rest were reused): empty when everything was finished already
     ran: tuple[str, ...] = ()
+    #: ``00_input``'s stats: what was read
+    input: Mapping[str, Any] = field(default_factory=dict)
+
+    def table(self) -> str:
+        """The stage table, input first."""
+        return format_stage_table([self.input, *self.stages])
 
 
 @dataclass(frozen=True)
@@ -244,7 +250,7 @@ def _run(
         reader.close()
         store.close()
     return CurationResult(
-        run_dir=run_dir, stages=[dict(state.stats), *all_stats], exports=exports, ran=tuple(ran)
+        run_dir=run_dir, stages=all_stats, exports=exports, ran=tuple(ran), input=state.stats
     )
 
 
@@ -378,7 +384,6 @@ def _run_stage(
         "params": _jsonable(dict(stage.spec.params)),
         **counter.to_dict(),
         "units": len(units),
-        "units_run": len(todo),
         "by_node": dict(sorted(by_node.items())),
         "seconds": round(time.perf_counter() - started, 3),
         "fingerprint": fingerprint,
@@ -389,7 +394,7 @@ def _run_stage(
     Step(
         name=step.name, marker=partial / "step.json", params=step.params, inputs=step.inputs, after=step.after
     ).complete(
-        {"kept": stats["kept"], "rejected": stats["rejected"]},
+        {"kept": stats["kept"], "rejected": stats["rejected"], "units_run": len(todo)},
         fingerprint=fingerprint,
         seconds=stats["seconds"],
     )

@@ -16,6 +16,7 @@ from ded_plugins.io.files import (
     file_lock,
     read_json,
     read_jsonl,
+    read_text,
     write_json,
     write_jsonl,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "read_jsonl",
     "read_questions",
     "read_rollouts",
+    "read_text",
     "read_yaml",
     "rollout_from_dict",
     "rollout_to_dict",

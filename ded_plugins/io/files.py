@@ -27,6 +27,7 @@ __all__ = [
     "read_json",
     "read_jsonl",
     "read_jsonl_spans",
+    "read_text",
     "write_json",
     "write_jsonl",
 ]
@@ -134,6 +135,17 @@ def read_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple
     """Yield ``(line_number, object)``; blank lines are skipped, anything else must be an object."""
     for lineno, _, _, obj in read_jsonl_spans(path, allow_empty=allow_empty):
         yield lineno, obj
+
+
+def read_text(path: str | Path, *, what: str = "file") -> str:
+    """A whole UTF-8 text file; a missing or undecodable one raises :class:`InputError` naming it."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", path=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-8 (byte {exc.start})", path=str(p)) from None
 
 
 def read_json(path: str | Path, *, what: str = "JSON file") -> Any:

@@ -23,6 +23,7 @@ from ded_plugins._optional import require
 from ded_plugins.chat import assistant_text
 from ded_plugins.errors import ConfigError
 from ded_plugins.records import Question, Rollout, Verdict
+from ded_plugins.steps import ModelRef
 
 
 __all__ = ["LengthFilter", "TemplateCounter", "get_counter"]
@@ -88,15 +89,15 @@ def get_counter(tokenizer: str, template: str, enable_thinking: bool | None = Tr
 class LengthFilter:
     """Drop rollouts longer than max_tokens as the LLaMA-Factory template encodes them; never truncate.
 
-    ``tokenizer`` is a hub id or a local path (a relative path is taken from the current
-    directory, as LLaMA-Factory takes ``model_name_or_path``); ``template`` is the
+    ``tokenizer`` is a hub id or a local directory (relative to the config file; it is a
+    declared input: a change to its files re-runs the stage); ``template`` is the
     LLaMA-Factory template of the training recipe; ``system`` must match the exporter's.
     """
 
     def __init__(
         self,
         *,
-        tokenizer: str,
+        tokenizer: ModelRef,
         template: str = "deepseekr1",
         max_tokens: int = DEFAULT_MAX_TOKENS,
         system: str | None = None,

@@ -16,8 +16,10 @@ import re
 from collections.abc import Sequence
 
 from ded_plugins.chat import THINK_CLOSE, final_answer
+from ded_plugins.io import read_text
 from ded_plugins.records import Question, Rollout, Verdict
 from ded_plugins.rollouts.openai_client import OpenAICompatClient
+from ded_plugins.steps import InputPath
 
 
 __all__ = ["JUDGE_PROMPT", "LLMJudge", "parse_verdict"]
@@ -68,6 +70,7 @@ class LLMJudge:
         api_key_env: str | None = "OPENAI_API_KEY",
         domains: list[str] | None = None,
         prompt: str | None = None,
+        prompt_file: InputPath | None = None,
         temperature: float = 0.0,
         max_tokens: int = 4096,
         concurrency: int = 8,
@@ -77,6 +80,10 @@ class LLMJudge:
         parse_retries: int = 2,
         close_tag: str = THINK_CLOSE,
     ) -> None:
+        if prompt is not None and prompt_file is not None:
+            raise ValueError("give the judge prompt inline (prompt) or as a file (prompt_file), not both")
+        if prompt_file is not None:
+            prompt = read_text(prompt_file, what="judge prompt")
         prompt = JUDGE_PROMPT if prompt is None else prompt  # None: the built-in prompt
         for key in ("{question}", "{reference}", "{answer}"):
             if key not in prompt:

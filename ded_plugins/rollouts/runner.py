@@ -40,7 +40,8 @@ def rollout_step(config: RolloutConfig) -> Step:
 
     The pool and the number of samples are not part of it: more questions or more samples
     extend a file. The model's weights (a local model directory, by content), the
-    backend and its parameters, the decoding parameters, the seed and the role are.
+    backend and its parameters, the seed and the role are. (Every record carries its
+    decoding parameters, which are checked record by record.)
     """
     params = {
         k: v for k, v in config.backend_params.items() if k not in _NOT_SEMANTIC and k not in config.inputs
@@ -52,7 +53,6 @@ def rollout_step(config: RolloutConfig) -> Step:
             "model": config.model,
             "role": config.role,
             "seed": config.seed,
-            "sampling": config.sampling.to_dict(),
             "backend": config.backend,
             "backend_params": params,
         },
@@ -71,7 +71,7 @@ def _check_step(config: RolloutConfig) -> tuple[Step, str]:
     if config.output.exists() and step.marker.is_file() and step.done(fingerprint) is None:
         raise InputError(
             f"its records of model {config.model!r} were generated from other inputs than this config's "
-            f"(see {step.marker}: model weights, backend, decoding parameters, seed or role changed); "
+            f"(see {step.marker}: model weights, backend, seed or role changed); "
             "write to another output, or delete the file to generate it again",
             path=str(config.output),
         )

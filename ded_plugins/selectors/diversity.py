@@ -22,6 +22,7 @@ from ded_plugins._optional import require
 from ded_plugins.chat import thinking
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import QuestionGroup, Rollout, Verdict
+from ded_plugins.steps import ModelRef
 
 
 __all__ = ["Diversity", "distance_matrix", "select_diverse", "select_from_matrix"]
@@ -147,7 +148,7 @@ class Diversity:
         k: int = 4,
         unit: Literal["chars", "tokens"] = "chars",
         part: Literal["full", "think"] = "full",
-        tokenizer: str | None = None,
+        tokenizer: ModelRef | None = None,
         workers: int = 0,
     ) -> None:
         if k < 1:

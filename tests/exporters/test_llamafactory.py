@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ded_plugins.chat import assistant_text
 from ded_plugins.errors import InputError, StageError
-from ded_plugins.exporters.llamafactory import LlamaFactoryExporter, assistant_text
+from ded_plugins.exporters.llamafactory import LlamaFactoryExporter
 from ded_plugins.plugins import get_registry
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import Question, Rollout
@@ -101,7 +102,7 @@ def test_malformed_dataset_info_is_a_clear_error_and_leaves_it_alone(tmp_path: P
     data = tmp_path / "data"
     data.mkdir()
     (data / "dataset_info.json").write_text("{not json")
-    with pytest.raises(InputError, match=r"dataset_info\.json.*not valid JSON"):
+    with pytest.raises(InputError, match=r"dataset_info\.json:1: malformed JSON"):
         _export(tmp_path, dataset_dir=str(data))
     assert (data / "dataset_info.json").read_text() == "{not json"
 

@@ -7,7 +7,9 @@ Three launches share one workspace (a copy of recipes/ plus the tiny model), run
 2. one process, again: the cache is reused, nothing is curated, training writes weights again;
 3. ``DED_AUTOLOAD=0``: the hook is off and LLaMA-Factory stops with its own missing-file error,
    which shows the hook is what made the dataset exist;
-4. a broken ``"ded"`` block: DED's one-paragraph error and exit code 2, no traceback.
+4. a broken ``"ded"`` block: DED's one-paragraph error and exit code 2, no traceback;
+5. a dataset curated against the student's own samples, launched twice with the student file
+   replaced in between: the second launch curates again and trains on the new data.
 """
 
 from __future__ import annotations
@@ -41,10 +43,15 @@ class Launch:
 class DemoRuns:
     workspace: Path
     two_ranks: Launch
-    manifest_after_first: str
+    curated_after_first: bytes
+    marker_after_first: str
     again: Launch
     no_autoload: Launch
     bad_config: Launch
+    student_before: Launch
+    curated_before: list[str]
+    student_after: Launch
+    curated_after: list[str]
 
 
 def _free_port() -> int:
@@ -89,16 +96,63 @@ def demo(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> DemoRuns
     (ws / "runs" / "demo").mkdir(parents=True)
     (ws / "runs" / "demo" / "tiny-model").symlink_to(tiny_model)
     first = _launch(ws, FORCE_TORCHRUN="1", NPROC_PER_NODE="2", MASTER_PORT=str(_free_port()))
-    (manifest,) = (ws / "recipes" / "data" / ".ded_cache").glob("ded_demo-*/manifest.json")
-    manifest_text = manifest.read_text()
+    curated = _curated(ws, "ded_demo")
+    curated_bytes = curated.read_bytes() if curated.is_file() else b""
+    marker = ws / "runs" / "ded_demo" / "04_llamafactory" / "step.json"
+    marker_text = marker.read_text() if marker.is_file() else ""
     again = _launch(ws, "output_dir=runs/demo/sft_again")
     off = _launch(ws, "output_dir=runs/demo/sft_off", DED_AUTOLOAD="0")
     info_path = ws / "recipes" / "data" / "dataset_info.json"
     info = json.loads(info_path.read_text())
     info["ded_bad"] = {**info["ded_demo"], "ded": {**info["ded_demo"]["ded"], "stages": ["no_such_stage"]}}
+    info["ded_student"] = {
+        **{k: v for k, v in info["ded_demo"].items() if k != "ded"},
+        "file_name": "ded_student.jsonl",
+        "ded": {
+            "questions": "demo/questions.jsonl",
+            "rollouts": ["demo/teacher_a.jsonl", {"path": "demo/student.jsonl", "role": "student"}],
+            "stages": ["think_format", "math_correct", {"pass_rate": {"threshold": 0.5}}],
+            "export": [{"llamafactory": {}}],
+        },
+    }
     info_path.write_text(json.dumps(info))
     bad = _launch(ws, "dataset=ded_bad", "output_dir=runs/demo/sft_bad")
-    return DemoRuns(ws, first, manifest_text, again, off, bad)
+    student = ws / "recipes" / "data" / "demo" / "student.jsonl"
+    _write_student(student, fails={"demo-4"})  # solves three questions: one left to learn
+    before = _launch(ws, "dataset=ded_student", "output_dir=runs/demo/sft_student1")
+    rows_before = _questions_of(_curated(ws, "ded_student"))
+    _write_student(student, fails={"demo-1", "demo-2", "demo-4"})  # replaced in place
+    after = _launch(ws, "dataset=ded_student", "output_dir=runs/demo/sft_student2")
+    rows_after = _questions_of(_curated(ws, "ded_student"))
+    return DemoRuns(
+        ws, first, curated_bytes, marker_text, again, off, bad, before, rows_before, after, rows_after
+    )
+
+
+def _curated(ws: Path, name: str) -> Path:
+    return ws / "recipes" / "data" / ".ded_cache" / name / "data" / f"{name}.jsonl"
+
+
+def _questions_of(path: Path) -> list[str]:
+    """The question id of every curated conversation (``ded_id`` is question/model/sample)."""
+    return sorted(json.loads(line)["ded_id"].split("/")[0] for line in path.read_text().splitlines())
+
+
+def _write_student(path: Path, *, fails: set[str]) -> None:
+    """Two student samples per demo question: right answers, except for the questions in ``fails``."""
+    answers = {"demo-1": "7", "demo-2": "42", "demo-3": "15", "demo-4": "4"}
+    rows = [
+        {
+            "question_id": qid,
+            "model": "student",
+            "sample_index": i,
+            "role": "student",
+            "text": f"<think>\nworking\n</think>\n\n\\boxed{{{'0' if qid in fails else gold}}}",
+        }
+        for qid, gold in answers.items()
+        for i in range(2)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def test_two_rank_launch_curates_exactly_once_and_trains(demo: DemoRuns) -> None:
@@ -112,9 +166,9 @@ def test_two_rank_launch_curates_exactly_once_and_trains(demo: DemoRuns) -> None
     assert "stage            input  kept  dropped" in log
     for row in ("01_length", "02_think_format", "03_diversity"):
         assert row in log
-    manifest = json.loads(demo.manifest_after_first)
-    assert manifest["curated_by"]["rank"] == "0"
-    assert manifest["rows"] == 8
+    marker = json.loads(demo.marker_after_first)
+    assert marker["result"]["summary"]["rows"] == 8
+    assert len(demo.curated_after_first.splitlines()) == 8
     assert (demo.workspace / "runs" / "demo" / "sft" / "model.safetensors").is_file()
     state = json.loads((demo.workspace / "runs" / "demo" / "sft" / "trainer_state.json").read_text())
     assert state["global_step"] == 2  # 8 rows / (2 ranks x 4 per device) x 2 epochs
@@ -125,8 +179,9 @@ def test_second_launch_reuses_the_cache(demo: DemoRuns) -> None:
     assert demo.again.returncode == 0, log[-4000:]
     assert "curated on rank" not in log
     assert "DED: dataset 'ded_demo': reusing curated cache" in log
-    (manifest,) = (demo.workspace / "recipes" / "data" / ".ded_cache").glob("ded_demo-*/manifest.json")
-    assert manifest.read_text() == demo.manifest_after_first
+    marker = demo.workspace / "runs" / "ded_demo" / "04_llamafactory" / "step.json"
+    assert marker.read_text() == demo.marker_after_first  # nothing was curated again
+    assert _curated(demo.workspace, "ded_demo").read_bytes() == demo.curated_after_first
     assert (demo.workspace / "runs" / "demo" / "sft_again" / "model.safetensors").is_file()
 
 
@@ -144,3 +199,16 @@ def test_a_broken_ded_block_is_a_clear_error_not_a_traceback(demo: DemoRuns) -> 
     assert "DED could not curate dataset 'ded_bad'" in log
     assert "unknown processor or selector 'no_such_stage'" in log
     assert "Traceback" not in log
+
+
+def test_a_changed_student_file_is_curated_again_and_trained_on(demo: DemoRuns) -> None:
+    for launch in (demo.student_before, demo.student_after):
+        assert launch.returncode == 0, launch.log[-4000:]
+        assert "DED: dataset 'ded_student' curated on rank 0" in launch.log  # never the stale cache
+    assert "pass_rate.too_easy=6" in demo.student_before.log
+    assert demo.curated_before == ["demo-4", "demo-4"]
+    assert "pass_rate.too_easy=2" in demo.student_after.log
+    assert demo.curated_after == ["demo-1", "demo-1", "demo-2", "demo-2", "demo-4", "demo-4"]
+    # LLaMA-Factory trained on what was curated this time: 6 conversations, not the 2 of before
+    assert "Num examples = 6" in demo.student_after.log
+    assert "Num examples = 2" in demo.student_before.log

@@ -38,9 +38,8 @@ def loader() -> types.ModuleType:
     return module
 
 
-def _manifest(workspace: Path, name: str = "ded_demo") -> Path:
-    (path,) = (workspace / "recipes" / "data" / ".ded_cache").glob(f"{name}-*/manifest.json")
-    return path
+def _curated(workspace: Path, name: str = "ded_demo") -> Path:
+    return workspace / "recipes" / "data" / ".ded_cache" / name / "data" / f"{name}.jsonl"
 
 
 def test_install_is_idempotent_and_reported(loader: types.ModuleType) -> None:
@@ -76,28 +75,31 @@ def test_curates_a_ded_entry_once_and_reuses_the_cache(workspace: Path, loader: 
     rows = [json.loads(line) for line in curated.read_text().splitlines()]
     assert len(rows) == 8  # 12 samples - 1 too long - 1 without think block - 2 not diverse enough
     assert all(r["messages"][1]["content"].startswith("<think>") for r in rows)
-    manifest = _manifest(workspace)
-    first = manifest.stat().st_mtime_ns
-    assert json.loads(manifest.read_text())["rows"] == 8
+    assert curated == _curated(workspace)
+    first = curated.stat().st_mtime_ns
     assert (workspace / "runs" / "ded_demo" / "01_length" / "stats.json").is_file()
 
     (again,) = loader.get_dataset_list(["ded_demo"], "recipes/data")
     assert again.dataset_name == attr.dataset_name
-    assert manifest.stat().st_mtime_ns == first  # reused, not rebuilt
+    assert curated.stat().st_mtime_ns == first  # reused, not rebuilt
 
 
-def test_changed_input_means_a_new_cache_entry(workspace: Path, loader: types.ModuleType) -> None:
+def test_a_changed_input_is_curated_again(workspace: Path, loader: types.ModuleType) -> None:
     (before,) = loader.get_dataset_list(["ded_demo"], "recipes/data")
+    rows_before = Path(before.dataset_name).read_text().splitlines()
     teacher_b = workspace / "recipes" / "data" / "demo" / "teacher_b.jsonl"
     extra = {
         "question_id": "demo-1",
         "model": "teacher_b",
         "sample_index": 9,
-        "text": "<think>\nx\n</think>\n\n7",
+        "text": "<think>\nA new, rather different line of thought entirely.\n</think>\n\n7",
     }
-    teacher_b.write_text(teacher_b.read_text() + json.dumps(extra) + "\n")
+    teacher_b.write_text(teacher_b.read_text() + json.dumps(extra) + "\n")  # in place
     (after,) = loader.get_dataset_list(["ded_demo"], "recipes/data")
-    assert Path(after.dataset_name).parent.parent != Path(before.dataset_name).parent.parent
+    assert after.dataset_name == before.dataset_name  # the same cache entry, curated again
+    rows_after = Path(after.dataset_name).read_text().splitlines()
+    assert rows_after != rows_before
+    assert any("rather different line" in row for row in rows_after)
 
 
 def test_entries_without_ded_block_are_untouched(workspace: Path, loader: types.ModuleType) -> None:
@@ -174,9 +176,10 @@ def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path)
         "print('reused' if e.reused else 'curated', e.rows, flush=True)\n"
     )
     cache = workspace / "recipes" / "data" / ".ded_cache"
-    cache.mkdir(parents=True)
-    with open(cache / ".race.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # as if another process were curating right now
+    run_dir = workspace / "runs" / "race"
+    run_dir.mkdir(parents=True)
+    with open(run_dir / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as if another process were curating this run right now
         procs = [
             subprocess.Popen(
                 [sys.executable, "-c", script, json.dumps(block), str(rank)],
@@ -190,7 +193,7 @@ def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path)
             assert p.stdout is not None and p.stdout.readline().strip() == "start"
         time.sleep(1.0)
         assert [p.poll() for p in procs] == [None, None]  # both wait
-        assert not list(cache.glob("race-*/manifest.json"))
+        assert not (cache / "race").exists()
         fcntl.flock(lock, fcntl.LOCK_UN)
     outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
     assert [p.returncode for p in procs] == [0, 0]
@@ -199,8 +202,8 @@ def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path)
 
 def test_hook_reuses_the_stages_of_an_earlier_ded_curate(workspace: Path, loader: types.ModuleType) -> None:
     """`ded curate CONFIG` then training: the hook resumes that run instead of recomputing it."""
-    from ded_plugins.config import load_curation_config
-    from ded_plugins.pipeline import run_curation
+    from ded_plugins.configs.curate import load_curation_config
+    from ded_plugins.engine import run_curation
 
     data_dir = workspace / "recipes" / "data"
     (data_dir / "first.ded.yaml").write_text(

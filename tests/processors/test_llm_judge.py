@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from loopback_openai import LoopbackServer, completion
 
+from ded_plugins.chat import final_answer
 from ded_plugins.errors import StageError
 from ded_plugins.plugins import get_registry
-from ded_plugins.processors.llm_judge import final_answer, parse_verdict
+from ded_plugins.processors.llm_judge import parse_verdict
 from ded_plugins.records import Question, Rollout
 
 

@@ -125,7 +125,7 @@ def test_cli_rollout_and_bad_config(
         main(["rollout", str(bad)])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "colour: unknown key; accepted: output, model" in err
+    assert "colour: unknown key 'colour'; accepted: output, model" in err
     assert "samples: expected an integer >= 1, found 0" in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.jsonl").exists()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ded_plugins.config import load_curation_config
-from ded_plugins.pipeline import run_curation
+from ded_plugins.configs.curate import load_curation_config
+from ded_plugins.engine import run_curation
 from ded_plugins.processors.code_correct import CodeCorrect
 from ded_plugins.records import CodeTests, Question, Rollout
 

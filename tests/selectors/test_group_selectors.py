@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ded_plugins.errors import ConfigError, InputError
+from ded_plugins.errors import InputError, StageError
 from ded_plugins.plugins import get_plugin_manager, get_registry
 from ded_plugins.protocols import StageContext
-from ded_plugins.records import Question, QuestionGroup, Rollout
+from ded_plugins.records import Question, QuestionGroup, Rollout, Verdict
 from ded_plugins.selectors.length_pick import Longest, Shortest
 from ded_plugins.selectors.mixture import Mixture
 from ded_plugins.selectors.pass_rate import PassRate
@@ -32,37 +31,27 @@ def ctx(questions: list[Question], tmp_path: Path, **kw: Any) -> StageContext:
     )
 
 
+def graded(qid: str, i: int, **passed: bool) -> Rollout:
+    """A student sample with the verdicts processor stages gave it (``stage=passed``)."""
+    verdicts = {stage: Verdict(passed=ok, reason="ok" if ok else "wrong") for stage, ok in passed.items()}
+    return Rollout(question_id=qid, model="s", sample_index=i, text="", role="student", verdicts=verdicts)
+
+
 def test_pass_rate_keeps_what_the_student_fails(tmp_path: Path) -> None:
     qs = [q("a"), q("b"), q("c")]
-    student = [
-        {
-            "question_id": "a",
-            "model": "s",
-            "sample_index": 0,
-            "role": "student",
-            "text": "<think>x</think>ok",
-        },
-        {
-            "question_id": "a",
-            "model": "s",
-            "sample_index": 1,
-            "role": "student",
-            "text": "<think>x</think>ok",
-        },
-        {
-            "question_id": "b",
-            "model": "s",
-            "sample_index": 0,
-            "role": "student",
-            "text": "<think>x</think>ok",
-        },
-        {"question_id": "b", "model": "s", "sample_index": 1, "role": "student", "text": "no think"},
-        {"question_id": "c", "model": "s", "sample_index": 0, "role": "student", "text": "broken"},
-    ]
-    (tmp_path / "student.jsonl").write_text("".join(json.dumps(x) + "\n" for x in student))
-    groups = [QuestionGroup(question=x, rollouts=(r(x.id, 0), r(x.id, 1))) for x in qs]
-    context = ctx(qs, tmp_path, earlier_processors=(("think_format", {}),))
-    out = list(PassRate(student_rollouts="student.jsonl", threshold=0.5).select(groups, context))
+    student = {
+        "a": (
+            graded("a", 0, think_format=True, math_correct=True),
+            graded("a", 1, think_format=True, math_correct=True),
+        ),
+        "b": (
+            graded("b", 0, think_format=True, math_correct=True),
+            graded("b", 1, think_format=False, math_correct=True),
+        ),
+        "c": (graded("c", 0, think_format=True, math_correct=False),),
+    }
+    groups = [QuestionGroup(question=x, rollouts=(r(x.id, 0), r(x.id, 1)), student=student[x.id]) for x in qs]
+    out = list(PassRate(threshold=0.5).select(groups, ctx(qs, tmp_path)))
     verdicts = {(ro.question_id, ro.sample_index): v for ro, v in out}
     assert len(out) == 6
     assert verdicts[("a", 0)].reason == "too_easy"
@@ -70,30 +59,36 @@ def test_pass_rate_keeps_what_the_student_fails(tmp_path: Path) -> None:
     assert verdicts[("b", 1)].passed  # 1 of 2 = 0.5 is not above the threshold
     assert verdicts[("c", 0)].passed
     assert verdicts[("c", 0)].details == {"student_passed": 0, "student_samples": 1, "student_pass_rate": 0.0}
+    # graders: only math_correct counts, so b's format failure no longer matters: 2 of 2 -> too easy
+    only = list(PassRate(graders=["math_correct"]).select(groups, ctx(qs, tmp_path)))
+    assert {ro.question_id for ro, v in only if not v.passed} == {"a", "b"}
 
 
 def test_pass_rate_missing_samples(tmp_path: Path) -> None:
     qs = [q("a"), q("b")]
-    (tmp_path / "s.jsonl").write_text(
-        json.dumps({"question_id": "a", "model": "s", "sample_index": 0, "text": "x"}) + "\n"
-    )
-    groups = [QuestionGroup(question=x, rollouts=(r(x.id, 0),)) for x in qs]
-    context = ctx(qs, tmp_path, earlier_processors=(("think_format", {}),))
+    groups = [
+        QuestionGroup(question=q("a"), rollouts=(r("a", 0),), student=(graded("a", 0, think_format=False),)),
+        QuestionGroup(question=q("b"), rollouts=(r("b", 0),)),
+    ]
+    context = ctx(qs, tmp_path)
     with pytest.raises(InputError, match="'b' has 0 student rollouts"):
-        list(PassRate(student_rollouts="s.jsonl").select(groups, context))
-    kept = list(PassRate(student_rollouts="s.jsonl", missing="keep").select(groups, context))
+        list(PassRate().select(groups, context))
+    kept = list(PassRate(missing="keep").select(groups, context))
     assert kept[1][1].passed
-    dropped = list(PassRate(student_rollouts="s.jsonl", missing="drop").select(groups, context))
+    dropped = list(PassRate(missing="drop").select(groups, context))
     assert dropped[1][1].reason == "no_student_samples"
 
 
-def test_pass_rate_needs_graders(tmp_path: Path) -> None:
-    (tmp_path / "s.jsonl").write_text(
-        json.dumps({"question_id": "a", "model": "s", "sample_index": 0, "text": "x"}) + "\n"
-    )
-    groups = [QuestionGroup(question=q("a"), rollouts=(r("a", 0),))]
-    with pytest.raises(ConfigError, match="no processor stage runs before pass_rate"):
-        list(PassRate(student_rollouts="s.jsonl").select(groups, ctx([q("a")], tmp_path)))
+def test_pass_rate_needs_graded_samples(tmp_path: Path) -> None:
+    ungraded = Rollout(question_id="a", model="s", sample_index=0, text="x", role="student")
+    groups = [QuestionGroup(question=q("a"), rollouts=(r("a", 0),), student=(ungraded,))]
+    with pytest.raises(StageError, match="no processor stage ran before pass_rate"):
+        list(PassRate().select(groups, ctx([q("a")], tmp_path)))
+    graded_once = [
+        QuestionGroup(question=q("a"), rollouts=(r("a", 0),), student=(graded("a", 0, length=True),))
+    ]
+    with pytest.raises(StageError, match="'math_correct' did not judge"):
+        list(PassRate(graders=["math_correct"]).select(graded_once, ctx([q("a")], tmp_path)))
 
 
 def test_mixture_takes_whole_groups_up_to_quota_seeded(tmp_path: Path) -> None:

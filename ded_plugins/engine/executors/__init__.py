@@ -12,7 +12,7 @@ from ded_plugins.hookspecs import hookimpl
 from ded_plugins.registry import Register
 
 
-def local(*, workers: int | None = None) -> Any:
+def local_executor(*, workers: int | None = None) -> Any:
     """Processes on this machine: one per core (``workers``), started fresh for each stage."""
     from ded_plugins.engine.executors.local import LocalExecutor
 
@@ -22,4 +22,4 @@ def local(*, workers: int | None = None) -> Any:
 @hookimpl
 def ded_register_executors(register: Register) -> None:
     """Register the built-in executors."""
-    register("local", local)
+    register("local", local_executor)
