@@ -93,8 +93,14 @@ class UnitReport:
 # --- per-process state: components, stores, source readers ------------------------------
 
 _COMPONENTS: dict[str, Any] = {}
-_READERS: dict[tuple[str, ...], SourceReader] = {}
-_STORES: dict[str, QuestionStore] = {}
+# keyed by the files' identity, not their names: a run that replaced a file gets a fresh reader
+_READERS: dict[tuple[tuple[str, int, int, int], ...], SourceReader] = {}
+_STORES: dict[tuple[str, int, int, int], QuestionStore] = {}
+
+
+def _identity(path: str) -> tuple[str, int, int, int]:
+    st = os.stat(path)
+    return (path, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _component(job: Job) -> Any:
@@ -126,16 +132,22 @@ def close_components(key: str | None = None) -> None:
 
 
 def _reader(run: RunInfo) -> SourceReader:
-    reader = _READERS.get(run.sources)
+    key = tuple(_identity(s) for s in run.sources)
+    reader = _READERS.get(key)
     if reader is None:
-        reader = _READERS[run.sources] = SourceReader(run.sources)
+        for stale in [k for k in _READERS if [p for p, *_ in k] == list(run.sources)]:
+            _READERS.pop(stale).close()
+        reader = _READERS[key] = SourceReader(run.sources)
     return reader
 
 
 def _store(run: RunInfo) -> QuestionStore:
-    store = _STORES.get(run.store)
+    key = _identity(run.store)
+    store = _STORES.get(key)
     if store is None:
-        store = _STORES[run.store] = QuestionStore(run.store)
+        for stale in [k for k in _STORES if k[0] == run.store]:
+            _STORES.pop(stale).close()
+        store = _STORES[key] = QuestionStore(run.store)
     return store
 
 

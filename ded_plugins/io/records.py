@@ -155,7 +155,11 @@ def _tests_from_dict(obj: Mapping[str, Any], row: _Row) -> CodeTests:
     timeout = sub.get("timeout_s", (int, float), required=False, default=6.0)
     checker = sub.get("checker", str, required=False)
     checker_path = sub.get("checker_path", str, required=False)
-    if checker_path is not None:
+    # ``checker_from``: where an already-read checker came from (the run's own store writes it)
+    read_from = sub.get("checker_from", str, required=False)
+    if checker_path is None and read_from is not None and checker is not None:
+        checker_path = read_from
+    elif checker_path is not None:
         if checker is not None:
             raise row.error("tests.checker_path", "give the checker's source (checker) or its file, not both")
         pool = Path(row.path)
@@ -192,7 +196,7 @@ def question_to_dict(q: Question) -> dict[str, Any]:
             "checker": t.checker,
         }
         if t.checker_path is not None:
-            out["tests"]["checker_path"] = t.checker_path
+            out["tests"]["checker_from"] = t.checker_path
     if q.metadata:
         out["metadata"] = dict(q.metadata)
     return out

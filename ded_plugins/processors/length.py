@@ -23,7 +23,7 @@ from ded_plugins._optional import require
 from ded_plugins.chat import assistant_text
 from ded_plugins.errors import ConfigError
 from ded_plugins.records import Question, Rollout, Verdict
-from ded_plugins.steps import ModelRef
+from ded_plugins.steps import ModelRef, content_digest
 
 
 __all__ = ["LengthFilter", "TemplateCounter", "get_counter"]
@@ -42,10 +42,30 @@ class TemplateCounter:
     template: Any
     mask_history: bool = False
 
-    def count(self, messages: list[dict[str, str]], system: str | None = None) -> int:
+    def count_many(
+        self, conversations: Sequence[list[dict[str, str]]], system: str | None = None
+    ) -> list[int]:
+        """:meth:`count` of each conversation, with every text the template encodes tokenized in one batch.
+
+        The template is run twice: once with a stand-in tokenizer that only records the
+        texts it is asked to encode, then, after one batch call of the real tokenizer
+        (all cores, in Rust), with a stand-in that hands back those ids. The template's
+        own logic runs unchanged, so the counts are exactly :meth:`count`'s.
+        """
+        recorder = _Recorder(self.tokenizer)
+        for messages in conversations:
+            self.count(messages, system, tokenizer=recorder)
+        texts = list(dict.fromkeys(recorder.texts))
+        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+        replay = _Replay(self.tokenizer, dict(zip(texts, ids, strict=True)))
+        return [self.count(messages, system, tokenizer=replay) for messages in conversations]
+
+    def count(
+        self, messages: list[dict[str, str]], system: str | None = None, *, tokenizer: Any = None
+    ) -> int:
         """Tokens of the full sample ``input_ids`` as ``SupervisedDatasetProcessor`` builds it."""
         pairs = self.template.encode_multiturn(
-            self.tokenizer,
+            self.tokenizer if tokenizer is None else tokenizer,
             messages,
             system,
             None,
@@ -55,9 +75,20 @@ class TemplateCounter:
         return total + (1 if self.template.efficient_eos else 0)
 
 
-@functools.lru_cache(maxsize=8)
 def get_counter(tokenizer: str, template: str, enable_thinking: bool | None = True) -> TemplateCounter:
-    """Load the tokenizer and template once per process and per (tokenizer, template, thinking)."""
+    """The counter for (tokenizer, template, thinking), loaded once per process and per tokenizer content.
+
+    A local tokenizer directory is keyed by its content too, so one that changes in place
+    is loaded again rather than served from memory.
+    """
+    version = content_digest(tokenizer) if Path(tokenizer).is_dir() else ""
+    return _load_counter(tokenizer, template, enable_thinking, version)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_counter(
+    tokenizer: str, template: str, enable_thinking: bool | None, version: str
+) -> TemplateCounter:
     hparams = require("llamafactory.hparams", "train", purpose="counting tokens as LLaMA-Factory does")
     model_loader = require("llamafactory.model", "train", purpose="loading the student's tokenizer")
     lf_template = require("llamafactory.data.template", "train", purpose="LLaMA-Factory chat templates")
@@ -86,6 +117,36 @@ def get_counter(tokenizer: str, template: str, enable_thinking: bool | None = Tr
     return TemplateCounter(tokenizer=tok, template=tmpl)
 
 
+class _Recorder:
+    """A tokenizer that records what it is asked to encode (and answers everything else as the real one)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.texts: list[str] = []
+
+    def encode(self, text: str, add_special_tokens: bool = True, **kwargs: Any) -> list[int]:
+        if add_special_tokens or kwargs:
+            return list(self._real.encode(text, add_special_tokens=add_special_tokens, **kwargs))
+        self.texts.append(text)
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class _Replay(_Recorder):
+    """A tokenizer that hands back ids computed in advance for the texts recorded."""
+
+    def __init__(self, real: Any, ids: dict[str, list[int]]) -> None:
+        super().__init__(real)
+        self._ids = ids
+
+    def encode(self, text: str, add_special_tokens: bool = True, **kwargs: Any) -> list[int]:
+        if add_special_tokens or kwargs or text not in self._ids:
+            return list(self._real.encode(text, add_special_tokens=add_special_tokens, **kwargs))
+        return list(self._ids[text])
+
+
 class LengthFilter:
     """Drop rollouts longer than max_tokens as the LLaMA-Factory template encodes them; never truncate.
 
@@ -93,6 +154,10 @@ class LengthFilter:
     declared input: a change to its files re-runs the stage); ``template`` is the
     LLaMA-Factory template of the training recipe; ``system`` must match the exporter's.
     """
+
+    #: one process per machine counts on all its cores (the tokenizer's batch encoding): the
+    #: tokenizer and LLaMA-Factory are loaded once per machine
+    placement = "node"
 
     def __init__(
         self,
@@ -117,15 +182,18 @@ class LengthFilter:
         if not items:
             return []
         counter = get_counter(self.tokenizer, self.template, self.enable_thinking)
-        verdicts = []
-        for question, rollout in items:
-            messages = [
+        conversations = [
+            [
                 {"role": "user", "content": question.prompt},
                 {"role": "assistant", "content": assistant_text(rollout.text)},
             ]
-            n = counter.count(messages, self.system)
-            details = {"n_tokens": n, "max_tokens": self.max_tokens}
-            if n > self.max_tokens:
+            for question, rollout in items
+        ]
+        counts = counter.count_many(conversations, self.system)
+        verdicts = []
+        for count in counts:
+            details = {"n_tokens": count, "max_tokens": self.max_tokens}
+            if count > self.max_tokens:
                 verdicts.append(Verdict(passed=False, reason="too_long", details=details))
             else:
                 verdicts.append(Verdict(passed=True, details=details))

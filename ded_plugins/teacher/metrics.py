@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from collections import Counter
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ded_plugins.configs.checker import QuestionSource, QuestionsRef
+from ded_plugins.configs.checker import Checker, QuestionSource, QuestionsRef
 from ded_plugins.errors import ConfigError
 from ded_plugins.records import Question, Rollout
 from ded_plugins.steps import ModelRef
@@ -184,11 +185,21 @@ class PCAShiftMetric:
         sources: dict[str, list[str]] = {}
         if not self.benchmarks:
             sources["questions"] = [q.prompt for q in context.questions.values()]
-        for name, source in self.benchmarks.items():
-            if not isinstance(source, QuestionSource):  # built from Python without the config checker
-                raise ConfigError(
-                    f"pca_shift.benchmarks.{name}: expected a question source, found {source!r}"
-                )
+        checker = Checker("metrics", {}, context.base_dir)
+        resolved: dict[str, QuestionSource] = {}
+        for name, spec in self.benchmarks.items():
+            # from a config, the checker resolved it already; from Python, the same rule applies here
+            source = (
+                spec
+                if isinstance(spec, QuestionSource)
+                else checker.questions(spec, ("pca_shift", "benchmarks", name))
+            )
+            if source is not None:
+                resolved[name] = source
+        checker.finish()
+        for name, source in resolved.items():
+            if source.domain is None:  # the texts are all that is used: benchmark rows need no domain
+                source = dataclasses.replace(source, domain="benchmark")
             sources[name] = [q.prompt for q in source.read().values()]
         rng = random.Random(self.seed)
         return {n: (rng.sample(t, self.k) if len(t) > self.k else t) for n, t in sources.items()}

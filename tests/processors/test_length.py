@@ -98,3 +98,49 @@ def test_bad_template_and_tokenizer_are_config_errors(tmp_path: Path, tiny_model
         LengthFilter(tokenizer=str(tmp_path / "empty")).process(item)
     with pytest.raises(ConfigError, match="must be positive"):
         LengthFilter(tokenizer="x", max_tokens=0)
+
+
+def test_a_tokenizer_changed_in_place_reruns_length_on_resume(tmp_path: Path, tiny_model: Path) -> None:
+    """The tokenizer directory is a declared input: new files in it mean new counts, never stale ones."""
+    import json
+    import shutil
+
+    import yaml
+
+    from ded_plugins.configs.curate import load_curation_config
+    from ded_plugins.engine import run_curation
+    from ded_plugins.tiny import build_tiny_tokenizer
+
+    tok = tmp_path / "tokenizer"
+    shutil.copytree(tiny_model, tok)
+    long = "<think>\n" + "factor the polynomial then check each root " * 40 + "\n</think>\n\n\\boxed{7}"
+    (tmp_path / "q.jsonl").write_text(json.dumps({"id": "q1", "domain": "math", "prompt": "3 + 4?"}) + "\n")
+    (tmp_path / "r.jsonl").write_text(
+        json.dumps({"question_id": "q1", "model": "t", "sample_index": 0, "text": long}) + "\n"
+    )
+    config = {
+        "run": "r",
+        "output_dir": str(tmp_path / "runs"),
+        "questions": "q.jsonl",
+        "rollouts": ["r.jsonl"],
+        "stages": [{"length": {"tokenizer": "tokenizer", "max_tokens": 100_000}}],
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+
+    def counted(resume: bool) -> tuple[int, tuple[str, ...]]:
+        result = run_curation(load_curation_config(tmp_path / "c.yaml"), resume=resume, progress=False)
+        (row,) = [
+            json.loads(x) for x in (result.run_dir / "01_length" / "kept.jsonl").read_text().splitlines()
+        ]
+        return int(row["verdicts"]["length"]["details"]["n_tokens"]), result.ran
+
+    before, _ = counted(resume=False)
+    # a tokenizer that has learnt the trace's words: far fewer tokens for the same text
+    build_tiny_tokenizer(tmp_path / "other", corpus=[long] * 50)
+    for f in ("tokenizer.json", "vocab.json", "merges.txt"):
+        if (tmp_path / "other" / f).is_file():
+            shutil.copyfile(tmp_path / "other" / f, tok / f)  # in place: same directory, same names
+    after, ran = counted(resume=True)
+    assert "01_length" in ran
+    assert after < before
+    assert counted(resume=True)[1] == ()  # unchanged since: reused

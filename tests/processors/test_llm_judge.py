@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,3 +130,44 @@ def test_parsing_is_strict() -> None:
     assert parse_verdict("") is None
     assert final_answer("<think>a</think> b </think> c") == "c"
     assert final_answer("no tags") is None
+
+
+def test_a_judge_prompt_file_changed_in_place_reruns_the_stage(tmp_path: Path, judge_server: Any) -> None:
+    """``prompt_file`` is a declared input: edit the prompt and the verdicts are asked for again."""
+    import json
+
+    import yaml
+
+    from ded_plugins.configs.curate import load_curation_config
+    from ded_plugins.engine import run_curation
+
+    # this judge is as lenient as the prompt asks it to be
+    server = judge_server(
+        lambda prompt, n: "VERDICT: CORRECT" if "Be lenient" in prompt else "VERDICT: INCORRECT"
+    )
+    prompt = tmp_path / "judge.txt"
+    prompt.write_text("Be lenient.\nQ: {question}\nRef: {reference}\nAns: {answer}\n")
+    (tmp_path / "q.jsonl").write_text(
+        json.dumps({"id": "q", "domain": "science", "prompt": "Why?", "answer": "x"}) + "\n"
+    )
+    (tmp_path / "r.jsonl").write_text(
+        json.dumps({"question_id": "q", "model": "t", "sample_index": 0, "text": "<think>a</think>y"}) + "\n"
+    )
+    judge = {"base_url": server.base_url, "model": "judge", "prompt_file": "judge.txt", "backoff_s": 0.01}
+    config = {
+        "run": "r",
+        "output_dir": str(tmp_path / "runs"),
+        "questions": "q.jsonl",
+        "rollouts": ["r.jsonl"],
+        "stages": [{"llm_judge": judge}],
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    first = run_curation(load_curation_config(tmp_path / "c.yaml"), progress=False)
+    assert first.stages[0]["kept"] == 1
+    asked = len(server.prompts)
+    prompt.write_text("Be strict.\nQ: {question}\nRef: {reference}\nAns: {answer}\n")  # in place
+    second = run_curation(load_curation_config(tmp_path / "c.yaml"), resume=True, progress=False)
+    assert "01_llm_judge" in second.ran and len(server.prompts) == asked + 1
+    assert second.stages[0]["dropped"] == {"llm_judge.wrong": 1}
+    third = run_curation(load_curation_config(tmp_path / "c.yaml"), resume=True, progress=False)
+    assert third.ran == () and len(server.prompts) == asked + 1  # unchanged: not asked again

@@ -114,3 +114,49 @@ def test_curation_stage_is_reproducible(pool: Path, tmp_path: Path, namespaces: 
         json.loads(line)["id"]: json.loads(line)["domain"] for line in (pool / "questions.jsonl").open()
     }
     assert all(questions[r["question_id"]] == "code" for r in rejected)  # math rows are not_applicable
+
+
+def test_a_checker_program_changed_in_place_reruns_the_stage(tmp_path: Path, namespaces: None) -> None:
+    """A question may name its checker's file; that file is an input of the run, hashed by content."""
+    import yaml
+
+    checkers = tmp_path / "checkers"
+    checkers.mkdir()
+    accept_sum = (
+        "import sys\n"
+        "n = int(open(sys.argv[1]).read())\n"
+        "a, b = map(int, open(sys.argv[3]).read().split())\n"
+        "sys.exit(0 if a + b == n else 1)\n"
+    )
+    checker = checkers / "split.py"
+    checker.write_text(accept_sum)
+    question = {
+        "id": "split",
+        "domain": "code",
+        "prompt": "Print two numbers that add up to n.",
+        "tests": {
+            "inputs": ["7\n"],
+            "outputs": ["3 4\n"],
+            "checker_path": "checkers/split.py",
+            "timeout_s": 4,
+        },
+    }
+    (tmp_path / "q.jsonl").write_text(json.dumps(question) + "\n")
+    answer = "<think>\nplan\n</think>\n```python\nn = int(input())\nprint(0, n)\n```\n"  # 0 + n = n
+    (tmp_path / "r.jsonl").write_text(
+        json.dumps({"question_id": "split", "model": "t", "sample_index": 0, "text": answer}) + "\n"
+    )
+    config = {
+        "run": "r",
+        "output_dir": str(tmp_path / "runs"),
+        "questions": "q.jsonl",
+        "rollouts": ["r.jsonl"],
+        "stages": [{"code_correct": {"workers": 1}}],
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    first = run_curation(load_curation_config(tmp_path / "c.yaml"), progress=False)
+    assert first.stages[0]["kept"] == 1  # 0 + 7 = 7: the checker accepts it
+    checker.write_text(accept_sum.replace("a + b == n", "a + b == n and min(a, b) > 0"))  # stricter
+    second = run_curation(load_curation_config(tmp_path / "c.yaml"), resume=True, progress=False)
+    assert "01_code_correct" in second.ran
+    assert second.stages[0]["dropped"] == {"code_correct.wrong_answer": 1}

@@ -31,7 +31,6 @@ def _init_worker() -> None:
     # one thread per worker: the workers are the parallelism
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     multiprocessing.util.Finalize(None, close_components, exitpriority=10)
 
 
