@@ -11,8 +11,10 @@ question's ``metadata`` (and, for ``ded pool``, from top-level columns of the ro
 * ``platform`` (``codeforces``, ``atcoder``, ``leetcode``; case-insensitive) and
   ``contest_id`` (``1873``, ``abc400``, ``weekly-contest-432``).
 
-The date rule applies to a problem whose platform is one of the benchmark's platforms,
-or that has no platform and the domain ``code``. The contest rule flags a problem whose
+The date rule applies to a problem of the domain ``code`` and to one whose platform is a
+LiveCodeBench source (Codeforces, AtCoder, LeetCode, or another platform of the
+benchmark's items): the window is about contests, whichever platform's problems the
+benchmark happened to take. The contest rule flags a problem whose
 (platform, contest id) is the contest of a benchmark problem, whatever its date. For a
 benchmark problem the contest is read from LiveCodeBench's ``question_id``
 (``abc400_a`` -> ``abc400``, ``1873_A`` -> ``1873``); LeetCode ids do not name contests.
@@ -31,6 +33,8 @@ from ded_plugins.pool.records import Benchmark, Match
 __all__ = ["ContestRule", "contest_of", "question_day"]
 
 DATE_KEYS = ("contest_date", "date", "contest_start")
+#: the platforms LiveCodeBench takes problems from
+PLATFORMS = frozenset({"codeforces", "atcoder", "leetcode"})
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -74,7 +78,7 @@ class ContestRule:
     def __init__(self, benchmark: Benchmark) -> None:
         self.benchmark = benchmark
         self.window = benchmark.window
-        self.platforms = {i.platform.lower() for i in benchmark.items if i.platform}
+        self.platforms = PLATFORMS | {i.platform.lower() for i in benchmark.items if i.platform}
         self.contests: dict[tuple[str, str], str] = {}
         for item in benchmark.items:
             if item.platform and item.contest:
@@ -94,9 +98,7 @@ class ContestRule:
                 evidence={"platform": platform, "contest_id": contest},
                 pool_text=text,
             )
-        if self.window is None or (platform and platform not in self.platforms):
-            return None
-        if not platform and domain != "code":
+        if self.window is None or (domain != "code" and platform not in self.platforms):
             return None
         day = question_day(fields)
         if day is None or not self.window[0] <= day <= self.window[1]:

@@ -49,7 +49,7 @@ class MatchSettings:
 
     ngram: int = 8
     #: an n-gram in this many distinct benchmark items is common (boilerplate)
-    common_df: int = 3
+    common_df: int = 2
     #: share of the benchmark item's informative tokens a copy covers
     min_coverage: float = 0.8
     #: a pair covering at least this much (but not a copy) is listed as similar

@@ -63,7 +63,7 @@ _SYNONYMS = {
     "to": "rightarrow",
 }
 _COMMAND = re.compile(r"\\([a-zA-Z]+)")
-_FRAC_DIGITS = re.compile(r"\\(?:[dtc]?frac|[dt]?binom)\s*(\d)\s*(\d)")
+_FRAC_DIGITS = re.compile(r"\\(?:[dtc]?(frac)|[dt]?(binom))\s*(\d)\s*(\d)")
 _UNICODE = {
     "\u2212": "-",  # minus sign
     "\u2013": "-",
@@ -84,7 +84,7 @@ _THOUSANDS = re.compile(r"(?<=\d)(?:,|\{,\})(?=\d{3}(?!\d))")
 _DECIMAL = re.compile(r"(?<![\d.])\.(?=\d)")
 #: CJK characters are one token each (those scripts do not separate words by spaces)
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W\d_]+|\d+(?:\.\d+)?|[+\-=<>]")
-_LABEL = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\bnode\s*(?:\[[^\]]*\])?\s*(?:at\s*\([^)]*\)\s*)?\{([^{}]*)\}')
+_LABEL = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\bnode\b[^{};]*\{([^{}]*)\}')
 _SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n\s*\n|(?<=\$)\s*\n")
 
 
@@ -119,15 +119,16 @@ def normalize(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Normalised tokens of ``text`` (figure code removed)."""
-    text = unicodedata.normalize("NFKC", strip_figures(text))
+    text = unicodedata.normalize("NFKC", strip_figures(text)).lower()  # commands too: \FRAC is \frac
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
-    text = _FRAC_DIGITS.sub(r" frac \1 \2 ", text)  # \frac12 is \frac{1}{2}
+    # \frac12 is \frac{1}{2}
+    text = _FRAC_DIGITS.sub(lambda m: f" {m.group(1) or m.group(2)} {m.group(3)} {m.group(4)} ", text)
     text = _DROP.sub(" ", text)
     text = _COMMAND.sub(_command, text)
     text = _THOUSANDS.sub("", text)
     text = _DECIMAL.sub("0.", text)
     out = []
-    for tok in _TOKEN.findall(text.lower()):
+    for tok in _TOKEN.findall(text):
         if "." in tok:  # 2.50 is 2.5, 3.0 is 3
             tok = tok.rstrip("0").rstrip(".") or "0"
         elif tok[0].isdigit() and len(tok) > 1:
