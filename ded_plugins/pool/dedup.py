@@ -5,14 +5,15 @@ dropped if it duplicates one, so the first of each cluster is the one kept.
 
 * **exact**: the same normalised text (:func:`ded_plugins.pool.normalize.normalize`:
   case, whitespace, LaTeX spelling and delimiters);
-* **near**: MinHash (datasketch) of word shingles taken *within sentences*, so the same
-  sentences in another order give the same shingle set; candidates come from datasketch's
-  LSH index, and a candidate is a duplicate when the estimated Jaccard similarity of the
-  signatures reaches ``threshold`` *and* both questions have the same numbers (a question
-  with changed numbers is another question, however similar its words).
+* **near**: MinHash signatures (datasketch) of word shingles taken *within sentences*, so
+  the same sentences in another order give the same shingle set; candidates come from an
+  LSH index (:mod:`ded_plugins.pool.lsh`, datasketch's banding in compact arrays), and a
+  candidate is a duplicate when the estimated Jaccard similarity reaches ``threshold``
+  *and* both questions have the same numbers (a question with changed numbers is another
+  question, however similar its words).
 
-Memory per kept question: its LSH band keys, a 32-bit signature (``num_perm`` x 4 bytes),
-an 8-byte text digest and its id; never its text.
+Memory per kept question: its band keys, an 8-bit copy of its signature, a text digest,
+a digest of its numbers and its id (a few hundred bytes); never its text.
 """
 
 from __future__ import annotations
@@ -26,13 +27,12 @@ import numpy as np
 
 from ded_plugins._optional import require
 from ded_plugins.errors import ConfigError
+from ded_plugins.pool.lsh import Buckets, LshIndex
 from ded_plugins.pool.normalize import numbers, sentences, tokens
 from ded_plugins.pool.records import Duplicate
 
 
 __all__ = ["Deduplicator", "shingles"]
-
-_GROW = 4096
 
 
 def shingles(text: str, size: int) -> set[bytes]:
@@ -50,8 +50,8 @@ def shingles(text: str, size: int) -> set[bytes]:
     return out
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode(), digest_size=8).digest()
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
 class Deduplicator:
@@ -70,11 +70,10 @@ class Deduplicator:
         self.shingle = shingle
         self._minhash = datasketch.MinHash
         self._template = datasketch.MinHash(num_perm=num_perm, seed=1)
-        self._lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._exact: dict[bytes, int] = {}
+        self._lsh = LshIndex(threshold, num_perm)
+        self._exact = Buckets()
         self.ids: list[str] = []
         self._numbers = array("Q")
-        self._sigs = np.zeros((_GROW, num_perm), dtype=np.uint32)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -93,34 +92,31 @@ class Deduplicator:
         """``None`` (and remember ``text``) if it is new, else what it duplicates."""
         toks = tokens(text)
         digest = _digest(" ".join(toks))
-        first = self._exact.get(digest)
-        if first is not None:
-            return Duplicate(id=qid, kept_id=self.ids[first], method="exact", similarity=1.0, text=text)
-        nums = int.from_bytes(_digest(" ".join(sorted(numbers(toks)))), "little")
+        same = self._exact.get([digest])
+        if same:
+            return Duplicate(id=qid, kept_id=self.ids[min(same)], method="exact", similarity=1.0, text=text)
+        nums = _digest(" ".join(sorted(numbers(toks))))
         parts = shingles(text, self.shingle)
-        m = self._signature(parts) if parts else None
-        if m is not None:
-            sig = m.hashvalues.astype(np.uint32)
-            best: tuple[int, float] | None = None
-            for k in self._lsh.query(m):
-                if self._numbers[k] != nums:
-                    continue
-                similarity = float(np.count_nonzero(self._sigs[k] == sig)) / self.num_perm
-                if similarity >= self.threshold and (best is None or k < best[0]):
-                    best = (k, similarity)
-            if best is not None:
+        sig = self._signature(parts).hashvalues if parts else None
+        if sig is not None:
+            near = [
+                (member, estimate)
+                for member, estimate in self._lsh.candidates(sig)
+                if estimate >= self.threshold and self._numbers[member] == nums
+            ]
+            if near:
+                member, estimate = min(near)  # the earliest kept question
                 return Duplicate(
-                    id=qid, kept_id=self.ids[best[0]], method="near", similarity=round(best[1], 4), text=text
+                    id=qid, kept_id=self.ids[member], method="near", similarity=round(estimate, 4), text=text
                 )
         k = len(self.ids)
         self.ids.append(qid)
-        self._exact[digest] = k
+        self._exact.put([digest], k)
         self._numbers.append(nums)
-        if m is not None:
-            if k >= len(self._sigs):
-                self._sigs = np.concatenate([self._sigs, np.zeros_like(self._sigs)])
-            self._sigs[k] = m.hashvalues.astype(np.uint32)
-            self._lsh.insert(k, m, check_duplication=False)
+        if sig is not None:
+            self._lsh.add(sig)
+        else:
+            self._lsh.add(np.zeros(self.num_perm, dtype=np.uint64))  # no shingles: members stay aligned
         return None
 
     def kept(self) -> Iterator[str]:

@@ -19,8 +19,9 @@ only on request. A statement shorter than two n-grams must be covered whole to c
 copied.
 
 **Fuzzy.** ``rapidfuzz.fuzz.ratio`` of the normalised texts (OpenThoughts' ratio >= 95),
-computed only for candidates found by blocking: benchmark items sharing a rare word
-trigram with the pool question, and of a length the threshold allows. Never all pairs.
+computed only for candidates found by blocking: benchmark items sharing one of their
+rarest word trigrams with the pool question, and of a length the threshold allows.
+Never all pairs.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ from ded_plugins.pool.records import BenchmarkItem, Match
 
 __all__ = ["DEFAULTS", "BenchmarkIndex", "MatchSettings"]
 
-#: a benchmark trigram in more items than this is too common to block fuzzy candidates on
-_BLOCK_DF = 20
-_BLOCK_MIN = 3
+#: fuzzy candidates are blocked on each benchmark item's rarest word trigrams: a text within
+#: ratio 95 of it keeps nearly all its trigrams, so it shares some of these (measured: the
+#: blocked search finds every pair all-pairs rapidfuzz finds, benchmarks/bench_pool.py)
+_BLOCK_TRIGRAMS = 8
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,8 +140,7 @@ class BenchmarkIndex:
             tris = sorted(
                 {" ".join(etoks[i : i + 3]) for i in range(len(etoks) - 2)}, key=lambda t: (tri_df[t], t)
             )
-            chosen = [t for t in tris if tri_df[t] <= _BLOCK_DF] or tris[:_BLOCK_MIN]
-            for t in chosen:
+            for t in tris[:_BLOCK_TRIGRAMS]:
                 self.trigrams[t].append(k)
             if entry.norm:
                 self.exact[entry.norm].append(k)
@@ -155,58 +156,65 @@ class BenchmarkIndex:
         n = s.ngram
         hits: dict[int, set[int]] = defaultdict(set)
         shared: dict[int, list[str]] = defaultdict(list)
-        for i in range(len(toks) - n + 1):
-            gram = " ".join(toks[i : i + n])
-            for k, start in self.grams.get(gram, ()):
+        grams = [" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)]
+        found = self.grams.keys() & grams  # set operations in C: most questions share nothing
+        for gram in (g for g in grams if g in found) if found else ():  # pool order, for stable output
+            for k, start in self.grams[gram]:
                 if start not in hits[k]:
                     hits[k].add(start)
                     shared[k].append(gram)
         candidates: set[int] = set(self.exact.get(norm, ()))
-        for i in range(len(toks) - 2):
-            candidates.update(self.trigrams.get(" ".join(toks[i : i + 3]), ()))
-        nums = Counter(numbers(toks))
-        figure = has_figure(text)
-        if figure:
-            nums.update(label_numbers(text))
+        for tri in self.trigrams.keys() & [" ".join(toks[i : i + 3]) for i in range(len(toks) - 2)]:
+            candidates.update(self.trigrams[tri])
         out = []
+        nums: Counter[str] | None = None
+        figure = False
         for k in sorted(candidates | hits.keys()):
-            m = self._judge(k, pool_id, text, norm, nums, figure, hits.get(k, set()), shared.get(k, []))
-            if m is not None:
-                out.append(m)
+            entry = self.entries[k]
+            exact = bool(norm) and norm == entry.norm
+            starts = hits.get(k)
+            covered: set[int] = set()
+            if starts and entry.informative:
+                covered = {p for st in starts for p in range(st, st + n)} & entry.informative
+            coverage = len(covered) / len(entry.informative) if covered else 0.0
+            score = 0.0
+            if not exact and _length_allows(len(norm), len(entry.norm), s.fuzzy):
+                score = fuzz.ratio(norm, entry.norm, score_cutoff=s.fuzzy)
+            if not exact and not score and coverage < s.similar_coverage:
+                continue  # the common case: a blocking candidate that shares too little
+            if nums is None:
+                nums = Counter(numbers(toks))
+                figure = has_figure(text)
+                if figure:
+                    nums.update(label_numbers(text))
+            out.append(
+                self._judge(entry, pool_id, text, exact, coverage, covered, score, nums, figure, shared[k])
+            )
         out.sort(key=lambda m: (m.status != "contaminated", -float(m.evidence.get("coverage", 0))))
         return out
 
     def _judge(
         self,
-        k: int,
+        entry: _Entry,
         pool_id: str,
         text: str,
-        norm: str,
+        exact: bool,
+        coverage: float,
+        covered: set[int],
+        score: float,
         nums: Counter[str],
         figure: bool,
-        starts: set[int],
         shared: Sequence[str],
-    ) -> Match | None:
+    ) -> Match:
         s = self.settings
-        entry = self.entries[k]
         evidence: dict[str, Any] = {}
-        method: Any = None
-        exact = bool(norm) and norm == entry.norm
-        if exact:
-            method = "exact"
-        coverage = 0.0
-        if starts and entry.informative:
-            covered = {p for st in starts for p in range(st, st + s.ngram)} & entry.informative
-            coverage = len(covered) / len(entry.informative)
+        if covered:
             evidence["coverage"] = round(coverage, 4)
             evidence["shared_passages"] = _passages(entry.tokens, covered)
             evidence["shared_ngrams"] = list(shared[:12])
             evidence["n_shared_ngrams"] = len(shared)
-        score = 0.0
-        if not exact and _length_allows(len(norm), len(entry.norm), s.fuzzy):
-            score = fuzz.ratio(norm, entry.norm, score_cutoff=s.fuzzy)
-            if score:
-                evidence["fuzzy_ratio"] = round(score, 2)
+        if score:
+            evidence["fuzzy_ratio"] = round(score, 2)
         # a figure's labels are compared only when the pool question has a figure too:
         # pools often drop the figure code of a copied problem
         missing = (entry.numbers + entry.label_numbers if figure else entry.numbers) - nums
@@ -215,24 +223,14 @@ class BenchmarkIndex:
         # a statement shorter than two n-grams must be contained whole: a part of it is
         # too little text to tell a copy from a shared question sentence
         needed = s.min_coverage if len(entry.informative) >= 2 * s.ngram else 1.0
-        copy_ngram = coverage >= needed
-        if method is None and copy_ngram:
-            method = "ngram"
-        if method is None and score:
-            method = "fuzzy"
-        if method is not None and not missing:
-            status: Any = "contaminated"
-        elif method is not None or coverage >= s.similar_coverage:
-            status = "similar"
-            method = method or "ngram"
-        else:
-            return None
+        method: Any = "exact" if exact else "ngram" if coverage >= needed else "fuzzy" if score else None
+        status: Any = "contaminated" if method is not None and not missing else "similar"
         return Match(
             pool_id=pool_id,
             benchmark=entry.item.benchmark,
             benchmark_id=entry.item.id,
             status=status,
-            method=method,
+            method=method or "ngram",
             evidence=evidence,
             pool_text=text,
             benchmark_text=entry.item.text,
