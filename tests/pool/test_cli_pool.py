@@ -174,6 +174,18 @@ def test_bad_input_names_file_line_field(tmp_path: Path, capsys: pytest.CaptureF
     assert not (tmp_path / "contamination.json").exists()
 
 
+def test_unreachable_benchmark_says_how_to_give_a_local_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DED_GPQA_DIAMOND_PATH", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no hub here: the loader fails as it would offline
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text(json.dumps({"id": "a", "domain": "math", "prompt": "What is 1+1?"}) + "\n")
+    err = _fails(capsys, "decontaminate", str(pool), "--against", "ded_gpqa_diamond")
+    assert "cannot load benchmark ded_gpqa_diamond" in err and "DED_GPQA_DIAMOND_PATH" in err
+    assert not (tmp_path / "pool.decontaminated.jsonl").exists()
+
+
 def test_output_never_overwrites_the_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pool = tmp_path / "pool.jsonl"
     pool.write_text(json.dumps({"id": "a", "domain": "math", "prompt": "What is 1+1?"}) + "\n")

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from ded_plugins import io
-from ded_plugins.errors import ConfigError, InputError
+from ded_plugins.errors import ConfigError, DedError, InputError
 from ded_plugins.integrations.lm_eval.hook import task_dir
 from ded_plugins.pool.contests import contest_of
 from ded_plugins.pool.records import Benchmark, BenchmarkItem
@@ -107,7 +107,17 @@ def load_benchmark(name: str, *, metadata: Mapping[str, Any] | None = None) -> B
         **dict(config.get("dataset_kwargs") or {}),
     }
     loader = _function(config.get("custom_dataset"), name, "custom_dataset")
-    dataset = loader(**kwargs)[config.get("test_split", "test")]
+    try:
+        dataset = loader(**kwargs)[config.get("test_split", "test")]
+    except DedError:
+        raise
+    except Exception as exc:  # the hub unreachable, a gated dataset, ...: say how to give a local copy
+        data_name = kwargs.get("ded_data_name") or "lcb"
+        raise InputError(
+            f"cannot load benchmark {name} ({type(exc).__name__}: {exc}); give a local copy with "
+            f"--metadata '{{\"{data_name}_path\": ...}}' or DED_{str(data_name).upper()}_PATH",
+            path=_source(name, config, kwargs),
+        ) from exc
     if config.get("process_docs"):
         dataset = _function(config["process_docs"], name, "process_docs")(dataset)
     items = []
