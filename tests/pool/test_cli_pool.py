@@ -136,6 +136,10 @@ def test_dedup_command_through_the_binary(tmp_path: Path) -> None:
     assert clusters == {"q7": ["again"], "q9": ["spaced"]}
     assert report["clusters"][0]["kept"]["text"] == problems[7]
     assert "kept `q7`" in (tmp_path / "out" / "duplicates.md").read_text()
+    first = [(tmp_path / "out" / f).read_bytes() for f in ("c.jsonl", "duplicates.md")]
+    again = subprocess.run(command, capture_output=True, text=True, env=ded_env(), check=False)
+    assert again.returncode == 0
+    assert [(tmp_path / "out" / f).read_bytes() for f in ("c.jsonl", "duplicates.md")] == first
 
 
 def _fails(capsys: pytest.CaptureFixture[str], *args: str) -> str:
