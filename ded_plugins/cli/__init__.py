@@ -28,6 +28,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "demo",
     "doctor",
     "plugins",
+    "pool",
     "rollout",
     "sandbox",
     "show",

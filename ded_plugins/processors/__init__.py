@@ -23,3 +23,6 @@ def ded_register_processors(register: Register) -> None:
     from ded_plugins.processors.code_correct import CodeCorrect
 
     register("code_correct", CodeCorrect)
+    from ded_plugins.processors.decontaminate import Decontaminate
+
+    register("decontaminate", Decontaminate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ded_plugins.hookspecs import hookimpl
 from ded_plugins.registry import Register
+from ded_plugins.selectors.dedup import Dedup
 from ded_plugins.selectors.diversity import Diversity
 from ded_plugins.selectors.length_pick import Longest, Shortest
 from ded_plugins.selectors.mixture import Mixture
@@ -18,3 +19,4 @@ def ded_register_selectors(register: Register) -> None:
     register("mixture", Mixture)
     register("longest", Longest)
     register("shortest", Shortest)
+    register("dedup", Dedup)

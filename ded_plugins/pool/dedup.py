@@ -1,0 +1,124 @@
+"""Question deduplication, streaming: exact (normalised text) and near (MinHash LSH).
+
+Questions arrive in pool order; each is compared with the questions kept so far and
+dropped if it duplicates one, so the first of each cluster is the one kept.
+
+* **exact**: the same normalised text (:func:`ded_plugins.pool.normalize.normalize`:
+  case, whitespace, LaTeX spelling and delimiters);
+* **near**: MinHash signatures (datasketch) of word shingles taken *within sentences*, so
+  the same sentences in another order give the same shingle set; candidates come from an
+  LSH index (:mod:`ded_plugins.pool.lsh`, datasketch's banding in compact arrays), and a
+  candidate is a duplicate when the estimated Jaccard similarity reaches ``threshold``
+  *and* both questions have the same numbers (a question with changed numbers is another
+  question, however similar its words).
+
+Memory per kept question: its band keys, an 8-bit copy of its signature, a text digest,
+a digest of its numbers and its id (a few hundred bytes); never its text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ded_plugins._optional import require
+from ded_plugins.errors import ConfigError
+from ded_plugins.pool.lsh import Buckets, LshIndex
+from ded_plugins.pool.normalize import numbers, sentences, tokens
+from ded_plugins.pool.records import Duplicate
+
+
+__all__ = ["Deduplicator", "shingles"]
+
+
+def shingles(text: str, size: int) -> set[bytes]:
+    """Word ``size``-grams inside each sentence (a shorter sentence is one shingle), as bytes."""
+    out: set[bytes] = set()
+    for sentence in sentences(text):
+        toks = tokens(sentence)
+        if not toks:
+            continue
+        if len(toks) <= size:
+            out.add(" ".join(toks).encode())
+            continue
+        for i in range(len(toks) - size + 1):
+            out.add(" ".join(toks[i : i + size]).encode())
+    return out
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+class Deduplicator:
+    """Remembers the questions kept so far; :meth:`add` says whether a new one duplicates one."""
+
+    def __init__(self, *, threshold: float = 0.8, num_perm: int = 128, shingle: int = 3) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ConfigError(f"threshold: expected a Jaccard similarity in (0, 1], found {threshold}")
+        if num_perm < 16:
+            raise ConfigError(f"num_perm: expected at least 16 permutations, found {num_perm}")
+        if shingle < 1:
+            raise ConfigError(f"shingle: expected at least 1 word, found {shingle}")
+        datasketch = require("datasketch", "pool", purpose="near-duplicate detection (MinHash LSH)")
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.shingle = shingle
+        self._minhash = datasketch.MinHash
+        self._template = datasketch.MinHash(num_perm=num_perm, seed=1)
+        self._lsh = LshIndex(threshold, num_perm)
+        self._exact = Buckets()
+        self.ids: list[str] = []
+        self._numbers = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _signature(self, parts: set[bytes]) -> Any:
+        m = self._minhash(
+            num_perm=self.num_perm,
+            seed=1,
+            permutations=self._template.permutations,
+            scheme=self._template.scheme,
+        )
+        m.update_batch(sorted(parts))
+        return m
+
+    def add(self, qid: str, text: str) -> Duplicate | None:
+        """``None`` (and remember ``text``) if it is new, else what it duplicates."""
+        toks = tokens(text)
+        digest = _digest(" ".join(toks))
+        same = self._exact.get([digest])
+        if same:
+            return Duplicate(id=qid, kept_id=self.ids[min(same)], method="exact", similarity=1.0, text=text)
+        nums = _digest(" ".join(sorted(numbers(toks))))
+        parts = shingles(text, self.shingle)
+        sig = self._signature(parts).hashvalues if parts else None
+        if sig is not None:
+            near = [
+                (member, estimate)
+                for member, estimate in self._lsh.candidates(sig)
+                if estimate >= self.threshold and self._numbers[member] == nums
+            ]
+            if near:
+                member, estimate = min(near)  # the earliest kept question
+                return Duplicate(
+                    id=qid, kept_id=self.ids[member], method="near", similarity=round(estimate, 4), text=text
+                )
+        k = len(self.ids)
+        self.ids.append(qid)
+        self._exact.put([digest], k)
+        self._numbers.append(nums)
+        if sig is not None:
+            self._lsh.add(sig)
+        else:
+            self._lsh.add(np.zeros(self.num_perm, dtype=np.uint64))  # no shingles: members stay aligned
+        return None
+
+    def kept(self) -> Iterator[str]:
+        """Ids of the questions kept, in pool order."""
+        return iter(self.ids)
