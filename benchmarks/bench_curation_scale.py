@@ -100,7 +100,13 @@ def _config(pool: Path, run_root: Path, name: str) -> Path:
         "questions": str(pool / "questions.jsonl"),
         "rollouts": [str(pool / "teacher.jsonl")],
         "stages": [
-            {"length": {"tokenizer": str(pool / "tokenizer"), "template": "deepseekr1", "max_tokens": 12_000}},
+            {
+                "length": {
+                    "tokenizer": str(pool / "tokenizer"),
+                    "template": "deepseekr1",
+                    "max_tokens": 12_000,
+                }
+            },
             "think_format",
             "math_correct",
             {"pass_rate": {"student_rollouts": str(pool / "student.jsonl"), "threshold": 0.5}},
@@ -172,9 +178,13 @@ def main() -> None:
         name = f"run_{size}" + ("_checkout" if args.checkout else "")
         r = run_one(pool, work / "runs", name, args.checkout)
         results[size] = r
-        print(f"\n== {size:,} teacher rollouts (+{n_q * 8:,} student): {r['seconds']:.0f} s, peak {r['peak_gib']:.2f} GiB")
+        print(
+            f"\n== {size:,} teacher rollouts (+{n_q * 8:,} student): {r['seconds']:.0f} s, peak {r['peak_gib']:.2f} GiB"
+        )
         for s in r["stages"]:  # type: ignore[attr-defined]
-            print(f"  {s['stage']:<18} {s['seconds']:8.1f} s   peak {s['peak_gib']:.2f} GiB   {s['input']} -> {s['kept']}")
+            print(
+                f"  {s['stage']:<18} {s['seconds']:8.1f} s   peak {s['peak_gib']:.2f} GiB   {s['input']} -> {s['kept']}"
+            )
         sys.stdout.flush()
     if len(sizes) >= 2:
         small, large = results[sizes[0]], results[sizes[-1]]
@@ -182,7 +192,9 @@ def main() -> None:
         mem_ratio = float(large["peak_gib"]) / float(small["peak_gib"])  # type: ignore[arg-type]
         scale = sizes[-1] / sizes[0]
         print("")
-        print(f"time {sizes[-1]:,} / {sizes[0]:,}: {time_ratio:.2f}x for {scale:.0f}x the rollouts (target <= 4.5)")
+        print(
+            f"time {sizes[-1]:,} / {sizes[0]:,}: {time_ratio:.2f}x for {scale:.0f}x the rollouts (target <= 4.5)"
+        )
         print(f"peak memory {sizes[-1]:,} / {sizes[0]:,}: {mem_ratio:.2f}x (target <= 1.3)")
         print(f"peak memory at {sizes[-1]:,}: {float(large['peak_gib']):.2f} GiB (target < 2)")
         print(f"whole run at {sizes[-1]:,}: {float(large['seconds']) / 60:.1f} min (target < 30)")

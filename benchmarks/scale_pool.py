@@ -96,7 +96,9 @@ def write_pool(out: Path, *, questions: int, seed: int = 0, chars: int = 12_000)
         (out / "student.jsonl").open("w") as sf,
     ):
         for qid, answer, prompt in _questions(questions, seed):
-            qf.write(json.dumps({"id": qid, "domain": "math", "prompt": prompt, "answer": str(answer)}) + "\n")
+            qf.write(
+                json.dumps({"id": qid, "domain": "math", "prompt": prompt, "answer": str(answer)}) + "\n"
+            )
             rng = random.Random(f"{seed}:{qid}")
             for i in range(TEACHER_SAMPLES):
                 right = rng.random() < 0.75
@@ -109,7 +111,13 @@ def write_pool(out: Path, *, questions: int, seed: int = 0, chars: int = 12_000)
             for i in range(STUDENT_SAMPLES):
                 given = answer if rng.random() < skill else answer - rng.randint(1, 50)
                 text = _text(rng, chars // 4, given)
-                row = {"question_id": qid, "model": "student", "sample_index": i, "role": "student", "text": text}
+                row = {
+                    "question_id": qid,
+                    "model": "student",
+                    "sample_index": i,
+                    "role": "student",
+                    "text": text,
+                }
                 sf.write(json.dumps(row) + "\n")
     _tokenizer(out / "tokenizer", seed)
     marker.write_text(key)

@@ -397,7 +397,12 @@ class Checker:
                         inputs[name] = source.path
                 continue
             resolve = self.model_ref if kind == "model" else self.input_path
-            if isinstance(value, list | tuple):
+            if isinstance(value, Mapping):  # {name: path, ...}
+                resolved_map = {k: resolve(v, (*at, k)) for k, v in value.items()}
+                params[name] = {k: str(v) for k, v in resolved_map.items() if v is not None}
+                for k, v in params[name].items():
+                    inputs[f"{name}.{k}"] = v
+            elif isinstance(value, list | tuple):
                 resolved_items = [resolve(v, (*at, i)) for i, v in enumerate(value)]
                 params[name] = [str(v) for v in resolved_items if v is not None]
                 for i, v in enumerate(params[name]):

@@ -1,10 +1,11 @@
 """Every file format DED reads or writes, atomic writes, locks and markers: the only place that
 turns records into bytes and back.
 
-``files`` holds bytes on disk (atomic writes, JSON/JSONL, locks); ``records`` turns
-questions, rollouts and sandbox jobs into rows and back, validating as it reads; ``rows``
-is the engine's stage-row format; ``yaml`` reads configs with the line of every key.
-Every reader raises :class:`~ded_plugins.errors.InputError` naming file, line and field.
+``files``: bytes on disk (atomic writes, JSON/JSONL, locks); ``records``: questions,
+rollouts and sandbox jobs as rows and back, validated as they are read; ``pools``: question
+pools streamed in their own format; ``store``: a run's question store; ``rows``: the
+engine's stage rows; ``yamlfile``: configs with the line of every key. Every reader raises
+:class:`~ded_plugins.errors.InputError` naming file, line and field.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from ded_plugins.io.files import (
     write_json,
     write_jsonl,
 )
+from ded_plugins.io.pools import iter_pool, question_format, question_row_writer, question_rows
 from ded_plugins.io.records import (
+    iter_questions,
     question_from_dict,
     question_to_dict,
     read_checked_rollouts,
@@ -38,8 +41,13 @@ __all__ = [
     "dump_json",
     "dumps_line",
     "file_lock",
+    "iter_pool",
+    "iter_questions",
     "load_yaml",
+    "question_format",
     "question_from_dict",
+    "question_row_writer",
+    "question_rows",
     "question_to_dict",
     "read_checked_rollouts",
     "read_json",

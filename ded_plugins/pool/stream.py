@@ -35,7 +35,7 @@ class PoolSource:
 
     def rows(self) -> Iterator[tuple[int, Mapping[str, Any], Question]]:
         """``(row number, raw row, question)`` in pool order."""
-        return io.iter_questions(
+        return io.iter_pool(
             self.path,
             format=self.format,
             split=self.split,

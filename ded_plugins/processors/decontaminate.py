@@ -17,6 +17,7 @@ from typing import Any
 
 from ded_plugins.pool.match import DEFAULTS, MatchSettings
 from ded_plugins.records import Question, Rollout, Verdict
+from ded_plugins.steps import InputPath
 
 
 __all__ = ["Decontaminate"]
@@ -27,16 +28,21 @@ _CACHE = 4096  # questions remembered; a pool's rollouts come grouped, so a smal
 class Decontaminate:
     """Drop rollouts of questions that copy a benchmark item (n-gram, fuzzy, exact; code: contest/date).
 
-    ``against`` lists ``ded_*`` task names or ``NAME=PATH`` files (a relative path is taken
-    from the current directory); ``metadata`` is passed to the task loaders as lm-eval's
-    ``--metadata`` is (``math500_path``, ``lcb_path``, ``lcb_start``, ...). The matching
-    parameters are those of :class:`~ded_plugins.pool.match.MatchSettings`.
+    ``against`` lists ``ded_*`` task names (their data comes through the tasks' own
+    loaders); ``files`` maps a name to a local file: a task's own data, or a benchmark of
+    yours (paths relative to the config file, hashed into the stage's fingerprint);
+    ``metadata`` is passed to the task loaders as lm-eval's ``--metadata`` is (``lcb_start``,
+    ...). The matching parameters are those of :class:`~ded_plugins.pool.match.MatchSettings`.
     """
+
+    #: one benchmark index per machine; a verdict per question is a lookup
+    placement = "node"
 
     def __init__(
         self,
         *,
         against: list[str],
+        files: dict[str, InputPath] | None = None,
         metadata: dict[str, Any] | None = None,
         ngram: int = DEFAULTS.ngram,
         fuzzy: float = DEFAULTS.fuzzy,
@@ -50,7 +56,16 @@ class Decontaminate:
 
         if not isinstance(against, list):
             raise ConfigError("decontaminate.against: expected a list of benchmark names")
-        self.against = [n if p is None else f"{n}={p}" for n, p in parse_against(against)]
+        given = [a for a in against if "=" in a]
+        if given:
+            raise ConfigError(
+                f"decontaminate.against: {given[0]!r}: name a local file under files: {{name: path}} "
+                "(a path relative to the config file), not as NAME=PATH"
+            )
+        files = dict(files or {})
+        names = [*against, *(n for n in files if n not in against)]
+        self.against = [f"{n}={files[n]}" if n in files else n for n in names]
+        parse_against(self.against)  # every name known, none twice
         self.metadata = dict(metadata or {})
         self.settings = MatchSettings(
             ngram=ngram,

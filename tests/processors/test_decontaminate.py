@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pool_problems import generated_problems, read_jsonl
 
-from ded_plugins.config import load_curation_config
+from ded_plugins.configs.curate import load_curation_config
 from ded_plugins.errors import ConfigError
-from ded_plugins.pipeline import run_curation
+from ded_plugins.engine import run_curation
 from ded_plugins.pool import contamination_report
 from ded_plugins.processors.decontaminate import Decontaminate
 from ded_plugins.records import Question, Rollout
@@ -43,7 +43,7 @@ def run_dir(tmp_path: Path) -> Path:
         "output_dir": str(tmp_path / "runs"),
         "questions": {"path": "questions.jsonl"},
         "rollouts": ["rollouts.jsonl"],
-        "stages": [{"decontaminate": {"against": [f"mine={bench}"]}}],
+        "stages": [{"decontaminate": {"against": [], "files": {"mine": "bench.jsonl"}}}],
     }
     result = run_curation(load_curation_config(config, base_dir=tmp_path), progress=False)
     return result.run_dir / "01_decontaminate"
@@ -79,7 +79,7 @@ def test_report_rebuilt_from_rejected_rows(run_dir: Path) -> None:
 
 def test_one_verdict_per_question_and_checked_parameters(tmp_path: Path) -> None:
     bench = _write(tmp_path / "b.jsonl", [{"prompt": generated_problems(1)[0]}])
-    stage = Decontaminate(against=[f"b={bench}"])
+    stage = Decontaminate(against=[], files={"b": str(bench)})
     q = Question(id="x", domain="math", prompt=generated_problems(1)[0])
     verdicts = stage.process(
         [(q, Rollout(question_id="x", model="m", sample_index=i, text="")) for i in range(4)]
@@ -88,4 +88,6 @@ def test_one_verdict_per_question_and_checked_parameters(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="unknown benchmark"):
         Decontaminate(against=["ded_nope"])
     with pytest.raises(ConfigError, match="fuzzy"):
-        Decontaminate(against=[f"b={bench}"], fuzzy=150)
+        Decontaminate(against=[], files={"b": str(bench)}, fuzzy=150)
+    with pytest.raises(ConfigError, match="name a local file under files"):
+        Decontaminate(against=[f"b={bench}"])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pool_problems import generated_problems, read_jsonl
 
-from ded_plugins.config import load_curation_config
-from ded_plugins.pipeline import run_curation
+from ded_plugins.configs.curate import load_curation_config
+from ded_plugins.engine import run_curation
 
 
 def test_dedup_stage_drops_later_duplicates(tmp_path: Path) -> None:
