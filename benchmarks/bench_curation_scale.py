@@ -192,9 +192,8 @@ def main() -> None:
         mem_ratio = float(large["peak_gib"]) / float(small["peak_gib"])  # type: ignore[arg-type]
         scale = sizes[-1] / sizes[0]
         print("")
-        print(
-            f"time {sizes[-1]:,} / {sizes[0]:,}: {time_ratio:.2f}x for {scale:.0f}x the rollouts (target <= 4.5)"
-        )
+        big, small_n = f"{sizes[-1]:,}", f"{sizes[0]:,}"
+        print(f"time {big} / {small_n}: {time_ratio:.2f}x for {scale:.0f}x the rollouts (target <= 4.5)")
         print(f"peak memory {sizes[-1]:,} / {sizes[0]:,}: {mem_ratio:.2f}x (target <= 1.3)")
         print(f"peak memory at {sizes[-1]:,}: {float(large['peak_gib']):.2f} GiB (target < 2)")
         print(f"whole run at {sizes[-1]:,}: {float(large['seconds']) / 60:.1f} min (target < 30)")

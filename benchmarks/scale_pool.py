@@ -5,10 +5,14 @@ that of one question):
 
 * ``questions.jsonl``: N math questions with integer answers;
 * ``teacher.jsonl``: 16 teacher samples per question of about 12,000 characters (a think
-  block of reasoning-like sentences with numbers, then a boxed answer); about 75% right,
-  3% without a closing ``</think>``, 4% several times longer than the rest;
+  block of reasoning-like sentences with numbers, then a boxed answer); 3% without a
+  closing ``</think>``, 4% four times longer than the rest;
 * ``student.jsonl``: 8 student samples per question (role ``student``), about 3,000
-  characters; each question has its own student accuracy, so some are already solved;
+  characters;
+* a quarter of the questions are hard, as in DED's own pool (s1K: 830 of 1,000 answered
+  right by the teacher, 237 still failed by the student): the teacher is right on 60% of
+  the samples of a hard question and 85% of an easy one; the student solves a hard
+  question in 0-50% of its samples and an easy one in 60-100%;
 * ``tokenizer/``: a tiny byte-level BPE tokenizer (with a model config) for ``length``.
 
 A ``.complete`` marker holds the arguments; an existing pool with the same ones is reused.
@@ -22,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-__all__ = ["TEACHER_SAMPLES", "STUDENT_SAMPLES", "write_pool"]
+__all__ = ["STUDENT_SAMPLES", "TEACHER_SAMPLES", "write_pool"]
 
 TEACHER_SAMPLES = 16
 STUDENT_SAMPLES = 8
@@ -41,11 +45,45 @@ _MOVES = [
     "That means the remaining part must be handled separately.",
     "I should be careful with the signs here.",
 ]
-_WORDS = (
-    "the a of to and is in that we for it as with equation value sum root triangle prime modulo "
-    "integer divisor remainder factor square product difference angle side length area term "
-    "sequence digit number case bound"
-).split()
+_WORDS = [
+    "the",
+    "a",
+    "of",
+    "to",
+    "and",
+    "is",
+    "in",
+    "that",
+    "we",
+    "for",
+    "it",
+    "as",
+    "with",
+    "equation",
+    "value",
+    "sum",
+    "root",
+    "triangle",
+    "prime",
+    "modulo",
+    "integer",
+    "divisor",
+    "remainder",
+    "factor",
+    "square",
+    "product",
+    "difference",
+    "angle",
+    "side",
+    "length",
+    "area",
+    "term",
+    "sequence",
+    "digit",
+    "number",
+    "case",
+    "bound",
+]
 
 
 def _sentence(rng: random.Random) -> str:
@@ -100,14 +138,17 @@ def write_pool(out: Path, *, questions: int, seed: int = 0, chars: int = 12_000)
                 json.dumps({"id": qid, "domain": "math", "prompt": prompt, "answer": str(answer)}) + "\n"
             )
             rng = random.Random(f"{seed}:{qid}")
+            # DED's s1K pool: 1,000 questions, 830 answered right by the teacher, 237 still failed by
+            # the student (paper, section 3.2): about a quarter of the questions are hard
+            hard = rng.random() < 0.25
             for i in range(TEACHER_SAMPLES):
-                right = rng.random() < 0.75
+                right = rng.random() < (0.6 if hard else 0.85)
                 given = answer if right else answer + rng.randint(1, 50)
                 target = int(chars * rng.uniform(0.8, 1.2)) * (4 if rng.random() < 0.04 else 1)
                 text = _text(rng, target, given, closed=rng.random() >= 0.03)
                 row = {"question_id": qid, "model": "teacher", "sample_index": i, "text": text}
                 tf.write(json.dumps(row) + "\n")
-            skill = rng.random()
+            skill = rng.uniform(0.0, 0.5) if hard else rng.uniform(0.6, 1.0)
             for i in range(STUDENT_SAMPLES):
                 given = answer if rng.random() < skill else answer - rng.randint(1, 50)
                 text = _text(rng, chars // 4, given)

@@ -9,8 +9,8 @@ import pytest
 from pool_problems import generated_problems, read_jsonl
 
 from ded_plugins.configs.curate import load_curation_config
-from ded_plugins.errors import ConfigError
 from ded_plugins.engine import run_curation
+from ded_plugins.errors import ConfigError
 from ded_plugins.pool import contamination_report
 from ded_plugins.processors.decontaminate import Decontaminate
 from ded_plugins.records import Question, Rollout
@@ -24,7 +24,7 @@ def _write(path: Path, rows: list[dict]) -> Path:
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     problems = generated_problems(60, seed=21)
-    bench = _write(
+    _write(
         tmp_path / "bench.jsonl", [{"id": f"b{i}", "problem": t} for i, t in enumerate(problems[:5])]
     )
     questions = [{"id": f"q{i}", "domain": "math", "prompt": t} for i, t in enumerate(problems[3:])]
