@@ -179,11 +179,13 @@ def main() -> None:
         r = run_one(pool, work / "runs", name, args.checkout)
         results[size] = r
         print(
-            f"\n== {size:,} teacher rollouts (+{n_q * 8:,} student): {r['seconds']:.0f} s, peak {r['peak_gib']:.2f} GiB"
+            f"\n== {size:,} teacher rollouts (+{n_q * 8:,} student): {r['seconds']:.0f} s, "
+            f"peak {r['peak_gib']:.2f} GiB"
         )
         for s in r["stages"]:  # type: ignore[attr-defined]
             print(
-                f"  {s['stage']:<18} {s['seconds']:8.1f} s   peak {s['peak_gib']:.2f} GiB   {s['input']} -> {s['kept']}"
+                f"  {s['stage']:<18} {s['seconds']:8.1f} s   peak {s['peak_gib']:.2f} GiB   "
+                f"{s['input']} -> {s['kept']}"
             )
         sys.stdout.flush()
     if len(sizes) >= 2:
