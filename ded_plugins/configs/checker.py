@@ -290,13 +290,7 @@ class Checker:
         p = Path(value).expanduser()
         resolved = _normal(p if p.is_absolute() else self.base_dir / p)
         if not resolved.exists() and self.check_inputs:
-            hint = ""
-            if not p.is_absolute() and (Path.cwd() / p).exists():
-                hint = (
-                    f" (a {what} of that name exists in the current directory; input paths are "
-                    f"relative to the config file, so write {str((Path.cwd() / p).absolute())!r})"
-                )
-            self.add(path, f"{what} not found: {resolved}{hint}")
+            self.add(path, f"{what} not found: {resolved}{_cwd_hint(p, what)}")
             return None
         return resolved
 
@@ -352,12 +346,14 @@ class Checker:
             return None
         p = Path(src).expanduser()
         local = p if p.is_absolute() else self.base_dir / p
-        if local.exists() or (not self.check_inputs and not _looks_like_hub_id(src)):
+        # a file's name (``pool.jsonl``) is a path, whatever it looks like; ``org/name`` a hub id
+        hub = _looks_like_hub_id(src) and p.suffix not in (".jsonl", ".json", ".parquet")
+        if local.exists() or (not self.check_inputs and not hub):
             resolved = str(_normal(local))
-        elif fmt == "hf" or (fmt == "auto" and _looks_like_hub_id(src)):
+        elif fmt == "hf" or (fmt == "auto" and hub):
             resolved = src  # a hub dataset id
         else:
-            self.add((*path, "path"), f"question pool not found: {local.absolute()}")
+            self.add((*path, "path"), f"question pool not found: {_normal(local)}{_cwd_hint(p, 'pool')}")
             return None
         return QuestionSource(
             path=resolved, format=fmt, split=split, domain=domain, columns=columns, limit=limit
@@ -440,6 +436,16 @@ def open_config(
     if not isinstance(data, Mapping):
         raise ConfigError(f"{name}: expected a mapping at the top level, found {type(data).__name__}")
     return data, Checker(name, lines, base.absolute(), check_inputs=check_inputs)
+
+
+def _cwd_hint(path: Path, what: str) -> str:
+    """The likely mistake when a relative input is missing: it exists from the current directory."""
+    if path.is_absolute() or not (Path.cwd() / path).exists():
+        return ""
+    return (
+        f" (a {what} of that name exists in the current directory; input paths are relative to "
+        f"the config file, so write {str(_normal(Path.cwd() / path))!r})"
+    )
 
 
 def _normal(path: Path) -> Path:

@@ -24,9 +24,7 @@ def _write(path: Path, rows: list[dict]) -> Path:
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     problems = generated_problems(60, seed=21)
-    _write(
-        tmp_path / "bench.jsonl", [{"id": f"b{i}", "problem": t} for i, t in enumerate(problems[:5])]
-    )
+    _write(tmp_path / "bench.jsonl", [{"id": f"b{i}", "problem": t} for i, t in enumerate(problems[:5])])
     questions = [{"id": f"q{i}", "domain": "math", "prompt": t} for i, t in enumerate(problems[3:])]
     questions.append(
         {"id": "rewritten", "domain": "math", "prompt": "Solve this.  " + problems[1].replace("$", "")}
