@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ded_plugins.grading import grade_math
-from ded_plugins.grading.nearmiss import probes
+from ded_plugins.grading.probes import probes
 
 
 Item = tuple[str, str, bool, str]  # response, gold, label, id (for the near misses: the transform)

@@ -23,9 +23,10 @@ __all__ = ["as_set", "parse_answer", "split_top"]
 _OPEN, _CLOSE = "([{", ")]}"
 _SEPARATOR = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
 _RELATION = re.compile(r"\\leq|\\geq|\\neq|<|>|=")
-#: a left side that only names the answer: f(x), x, a_n, \alpha, (k, l), "Area", "AB"
+#: a left side that only names the answer: f(x), x, a_n, \alpha, \angle ABC, (k, l), "Area", "AB"
 _LABEL = re.compile(
     r"^\s*(?:(?P<fn>[A-Za-z])\s*\([A-Za-z ,]*\)|(?P<sym>[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)"
+    r"|(?:m\s*)?\\(?:angle|measuredangle|overline|overarc|widehat|triangle|vec|overrightarrow)\s*\{?[A-Za-z]+\}?"
     r"|\([A-Za-z_\\, (){}]*\)|[A-Za-z]{2,}(?: [A-Za-z]+)*(?: \d+)?)\s*$"
 )
 _QUALIFIER = re.compile(r"\s+(?:for\s+(?:all|any|every|some|each)|where|when|with)\b.*$", re.I)

@@ -1,20 +1,15 @@
 """Equivalence of two parsed answers (see :mod:`ded_plugins.grading.nodes` for the structures).
 
-Values compare exactly when both are exact (rationals: ``1/2004!`` is not ``1/2006!``);
-irrational constants compare at 40 significant digits; expressions with variables are
-compared at fixed sample points with 30 digits, which is an identity test, not a
-tolerance. The only approximation rule: a number written as a decimal literal stands for
-every value that rounds to it, but only at three or more significant digits and only
-against rational values (``85.71`` matches ``600/7``; ``0.5`` never matches ``0.48``;
-``3.14`` never matches ``\\pi``); interval ends written as decimals follow the same rule.
-No percent x100 leniency, no relative tolerance, no "any element matches" on lists.
+The structure decides the comparison: tuples are ordered, lists and sets unordered (never
+"any element matches"), intervals keep their open and closed ends (ends written as
+decimals follow the rounding rule of :mod:`ded_plugins.grading.values`), relations their
+direction and strictness, words compare as words, unparsed math only by its whole form.
 Every comparison returns a :class:`Match` that names the rule that decided.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ded_plugins.grading.answer import as_set
@@ -33,12 +28,11 @@ from ded_plugins.grading.nodes import (
 )
 from ded_plugins.grading.relation import ordering_matches, relations_equal
 from ded_plugins.grading.units import same_unit
+from ded_plugins.grading.values import approx_equal, equations_equal, solved_equal, values_equal
 
 
-__all__ = ["Match", "answers_equal", "nodes_equal", "values_equal"]
+__all__ = ["Match", "answers_equal", "nodes_equal"]
 
-_POINTS = ((0.5772156649, 1.3247179572, 0.7390851332), (1.6180339887, 0.3183098862, 2.7182818285))
-_MIN_SIGNIFICANT = 3
 _NEGATIONS = frozenset({"not", "no", "never", "non", "neither", "nor", "isn't", "cannot"})
 
 
@@ -53,154 +47,15 @@ class Match:
         return self.equal
 
 
-def _subs_points(symbols: list[Any]) -> list[dict[Any, Any]]:
-    """Three positive sample points and one with negative values (|x| is not x, sqrt(x^2) is not x)."""
-    import sympy
-
-    points = []
-    for k in range(4):
-        point = {}
-        for j, sym in enumerate(symbols):
-            base = _POINTS[j % 2][k % 3] + 0.41 * j
-            point[sym] = sympy.Float(-base if k == 3 and j % 2 == 0 else base, 30)
-        points.append(point)
-    return points
-
-
-def _number(value: Any) -> Any:
-    """A 40-digit float of a constant expression, or ``None`` if it is not a finite number."""
-    try:
-        v = value.evalf(40)
-    except Exception:
-        return None
-    return v if v.is_number and v.is_finite else None
-
-
-def _close(a: Any, b: Any, rel: float) -> bool:
-    """Relative closeness in sympy's arbitrary-exponent floats (doubles underflow at 1e-308)."""
-    try:
-        diff, scale = abs(a - b), max(abs(a), abs(b))
-        return bool(diff == 0) if scale == 0 else bool(diff <= rel * scale)
-    except (TypeError, ValueError, ArithmeticError):
-        return False
-
-
-def _significant(value: Decimal) -> int:
-    """Digits from the first non-zero one to the last written place: 300 -> 3, 0.458 -> 3."""
-    return len(format(abs(value), "f").replace(".", "").lstrip("0"))
-
-
-def _rounds_to(approx: Decimal, decimals: int, value: Any) -> bool:
-    """Does ``value`` round (half up) to ``approx`` at ``decimals`` places?"""
-    try:
-        as_dec = Decimal(str(value.evalf(40)))
-    except Exception:
-        return False
-    quantum = Decimal(1).scaleb(-decimals)
-    return as_dec.quantize(quantum, rounding=ROUND_HALF_UP) == approx.quantize(quantum)
-
-
-def _approx_equal(g: Expr, c: Expr) -> bool:
-    """The decimal-literal rule (module docstring)."""
-    candidates = []
-    for x, y in ((g, c), (c, g)):
-        if x.decimals is not None:
-            places = x.decimals
-            if y.decimals is not None:
-                places = min(places, y.decimals)
-            elif y.value.is_Integer or not y.value.is_Rational:
-                # an exact integer is no approximation of a decimal, and an answer "in terms
-                # of pi" (or of a root) is not answered by its decimal expansion
-                continue
-            candidates.append((x, y, places))
-    for x, y, places in candidates:
-        approx = Decimal(str(x.value.evalf(40))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        if _significant(approx) >= _MIN_SIGNIFICANT and _rounds_to(approx, places, y.value):
-            return True
-    # an integer answer for a decimal gold ("300" for 299.94) at 3+ significant digits; never the
-    # reverse: a decimal answer for an integer gold is a different number
-    if g.decimals is not None and c.decimals is None and c.value.is_Integer:
-        approx = Decimal(int(c.value))
-        return _significant(approx) >= _MIN_SIGNIFICANT and _rounds_to(approx, 0, g.value)
-    return False
-
-
-def values_equal(a: Any, b: Any) -> bool:
-    """Exact, then numeric identity test; ``a`` and ``b`` are sympy expressions."""
-    try:
-        if a == b:
-            return True
-        if a.is_Rational and b.is_Rational:
-            return False
-    except Exception:
-        return False
-    syms = sorted(a.free_symbols | b.free_symbols, key=str)
-    if not syms:
-        va, vb = _number(a), _number(b)
-        return va is not None and vb is not None and _close(va, vb, 1e-30)
-    import sympy
-
-    checked = 0
-    for point in _subs_points(syms):
-        try:
-            va, vb = a.evalf(30, subs=point), b.evalf(30, subs=point)
-        except Exception:
-            continue
-        if not (va.is_number and vb.is_number) or not (va.is_finite and vb.is_finite):
-            continue
-        if not _close(va, vb, 1e-20):
-            return False
-        checked += 1
-    if checked >= 2:
-        return True
-    try:  # undefined functions or no valid sample point: a symbolic check
-        return bool(sympy.simplify(a - b) == 0)
-    except Exception:
-        return False
-
-
 def _exprs_equal(g: Expr, c: Expr) -> Match:
     if g.unit and c.unit and not same_unit(g.unit, c.unit):
         return Match(False, f"different units ({g.unit} vs {c.unit})")
     if values_equal(g.value, c.value):
         return Match(True, "equal values")
     written_decimal = g.decimals is not None or c.decimals is not None
-    if written_decimal and not (g.value.free_symbols or c.value.free_symbols) and _approx_equal(g, c):
+    if written_decimal and not (g.value.free_symbols or c.value.free_symbols) and approx_equal(g, c):
         return Match(True, "decimal rounding")
     return Match(False, "different values")
-
-
-def _equations_equal(g: Any, c: Any) -> bool:
-    """``lhs - rhs`` of both are proportional (``2x = 4`` is ``x - 2 = 0``)."""
-    if values_equal(g, c) or values_equal(g, -c):
-        return True
-    syms = sorted(g.free_symbols | c.free_symbols, key=str)
-    if not syms:
-        return False
-    ratios = []
-    for point in _subs_points(syms):
-        try:
-            vg, vc = g.evalf(30, subs=point), c.evalf(30, subs=point)
-            if not vc.is_number or abs(complex(vc)) < 1e-20:
-                continue
-            ratios.append(vg / vc)
-        except Exception:
-            continue
-    return len(ratios) >= 2 and all(_close(r, ratios[0], 1e-15) and abs(complex(r)) > 1e-20 for r in ratios)
-
-
-def _solved_equal(equation: Any, value: Any) -> bool:
-    """The gold equation defines one variable the candidate does not use; compare with its solution."""
-    import sympy
-
-    try:
-        missing = [v for v in equation.free_symbols - value.free_symbols if sympy.degree(equation, v) == 1]
-        if len(missing) != 1:
-            return False
-        solutions = sympy.solve(equation, missing[0])
-    except Exception:  # not a polynomial in that variable
-        return False
-    return len(solutions) == 1 and values_equal(solutions[0], value)
 
 
 def _quantity(equation: Equation) -> Any:
@@ -243,7 +98,7 @@ def _ends_equal(x: Any, y: Any, approx: dict[Any, int]) -> bool:
     if values_equal(x, y):
         return True
     ex, ey = Expr(x, approx.get(x)), Expr(y, approx.get(y))
-    return (ex.decimals is not None or ey.decimals is not None) and _approx_equal(ex, ey)
+    return (ex.decimals is not None or ey.decimals is not None) and approx_equal(ex, ey)
 
 
 def _sets_equal(g: Any, c: Any, approx: dict[Any, int]) -> bool:
@@ -360,16 +215,16 @@ def nodes_equal(gold: Node, cand: Node) -> Match:
 
 def _equation_match(g: Node, c: Node) -> Match:
     if isinstance(g, Equation) and isinstance(c, Equation):
-        same = _equations_equal(g.expr, c.expr)
+        same = equations_equal(g.expr, c.expr)
         return Match(same, "equations " + ("proportional" if same else "differ"))
     eq, other = (g, c) if isinstance(g, Equation) else (c, g)
     if not (isinstance(eq, Equation) and isinstance(other, Expr)):
         return Match(False, f"an equation against a {_kind(other)}")
     value = _quantity(eq)
     if value is not None:
-        same = values_equal(value, other.value) or _approx_equal(Expr(value), other)
+        same = values_equal(value, other.value) or approx_equal(Expr(value), other)
         return Match(bool(same), "quantity = value: the values " + ("match" if same else "differ"))
-    if eq is g and _solved_equal(g.expr, other.value):  # "y + 1 = -(2x-1)^2" answered as "-4x^2+4x-2"
+    if eq is g and solved_equal(g.expr, other.value):  # "y + 1 = -(2x-1)^2" answered as "-4x^2+4x-2"
         return Match(True, "the gold equation solved for the variable it defines")
     return Match(False, "an equation against a value")
 

@@ -11,7 +11,6 @@ sees them: big-integer arithmetic cannot be interrupted by anything but a proces
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from functools import lru_cache
@@ -49,6 +48,9 @@ _GREEK = frozenset({
     "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi",
     "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
 })  # fmt: skip
+_GEOMETRY = frozenset(
+    {"angle", "measuredangle", "overline", "overarc", "widehat", "triangle", "vec", "overrightarrow"}
+)
 _PLAIN_SYMBOLS = [c for c in "abcdjklmnopqrstuvwxyzABCDFGHJKLMNOPQRSTUVWXYZ"]
 _TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z]+(?:_[A-Za-z0-9]+)?)|(\*\*|[-+*/(),!]))")
 
@@ -166,6 +168,13 @@ def _convert(s: str) -> str:
                 out.append(" pi ")
             elif name == "infty":
                 out.append(" oo ")
+            elif name in _GEOMETRY:  # \angle ABC, \overline{AB}: one named quantity, not a product
+                m2 = re.match(r"\s*(\{[A-Za-z0-9\s]+\}|[A-Za-z]+)", s[i:])
+                if not m2:
+                    raise LatexError(f"\\{name} without a name")
+                label = re.sub(r"[{}\s]", "", m2.group(1))
+                out.append(f" {name}_{label} ")
+                i += m2.end()
             elif name in _GREEK:
                 out.append(f" {name} ")
             elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "bigg", "Bigg"):
@@ -270,33 +279,6 @@ def _tokens_to_python(py: str) -> str:
     return joined
 
 
-def _log10_bound(expr: Any) -> float:
-    """An upper bound of log10 |value| of a numeric sub-tree (inf when it is astronomically large)."""
-    import sympy
-
-    if expr.is_Integer or expr.is_Rational:
-        p, q = int(expr.p), int(expr.q)
-        return max(math.log10(abs(p)) if p else 0.0, math.log10(q))
-    if expr.is_Number or expr.is_Symbol or expr.is_NumberSymbol:
-        return 1.0
-    if isinstance(expr, sympy.Pow):
-        base, exp = _log10_bound(expr.base), _log10_bound(expr.exp)
-        if exp > 7:
-            return math.inf
-        return max(base, 0.5) * 10**exp
-    if isinstance(expr, sympy.factorial):
-        n = _log10_bound(expr.args[0])
-        return math.inf if n > 6 else 10**n * n
-    if isinstance(expr, sympy.Sum | sympy.Product):  # at most (terms) x (largest term)
-        _, lo, hi = expr.limits[0]
-        terms = max(_log10_bound(lo), _log10_bound(hi))
-        body = _log10_bound(expr.function)
-        return (
-            math.inf if terms > 6 else (body * 10**terms if isinstance(expr, sympy.Product) else body + terms)
-        )
-    return sum(_log10_bound(a) for a in expr.args) if expr.args else 1.0
-
-
 def _limits(body: Any, var: Any, lo: Any, hi: Any) -> tuple[Any, tuple[Any, Any, Any]]:
     """``\\sum_{i=1}^{n}``: an index named ``i`` or ``e`` is a variable, not the constant."""
     import sympy
@@ -317,6 +299,8 @@ def latex_to_sympy(text: str) -> Any:
         rationalize,
         standard_transformations,
     )
+
+    from ded_plugins.grading.magnitude import log10_bound
 
     py = _tokens_to_python(_convert(text))
     if not py.strip():
@@ -342,7 +326,7 @@ def latex_to_sympy(text: str) -> Any:
             warnings.simplefilter("ignore")  # sympy's deprecation chatter about odd inputs
             if "**" in py or "!" in py or "_op" in py:
                 raw = parse_expr(py, local_dict=dict(local), transformations=transforms, evaluate=False)
-                if _log10_bound(raw) > MAX_LOG10:
+                if log10_bound(raw) > MAX_LOG10:
                     raise ExprTooLargeError(f"number too large to compute: {text[:40]}")
             value = parse_expr(py, local_dict=local, transformations=transforms)
             if "_op" in py:  # finite sums and products are evaluated (closed forms where sympy has one)

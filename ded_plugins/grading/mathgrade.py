@@ -9,10 +9,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ded_plugins.grading.answer import parse_answer
-from ded_plugins.grading.compare import Match, answers_equal, values_equal
+from ded_plugins.grading.compare import Match, answers_equal
 from ded_plugins.grading.extract import THINK_CLOSE, answer_section, extract_answer
 from ded_plugins.grading.nodes import Expr, Node
 from ded_plugins.grading.normalize import clean_answer
+from ded_plugins.grading.values import values_equal
 
 
 __all__ = ["MathExplanation", "MathGrade", "explain_math", "grade_math", "math_equal", "timeout_grade"]

@@ -12,7 +12,9 @@ import random
 import pytest
 
 from ded_plugins.grading import grade_math
-from ded_plugins.grading.nearmiss import NEAR_MISSES, REWRITES, Probe, probes
+from ded_plugins.grading.nearmiss import NEAR_MISSES
+from ded_plugins.grading.probes import Probe, probes
+from ded_plugins.grading.rewrites import REWRITES
 
 
 def _failures(suite: list[Probe]) -> list[tuple[str, str, str]]:
