@@ -329,8 +329,10 @@ def latex_to_sympy(text: str) -> Any:
                 if log10_bound(raw) > MAX_LOG10:
                     raise ExprTooLargeError(f"number too large to compute: {text[:40]}")
             value = parse_expr(py, local_dict=local, transformations=transforms)
-            if "_op" in py:  # finite sums and products are evaluated (closed forms where sympy has one)
+            if "_op" in py:  # a sum or product is evaluated where sympy finds its value; else it is refused
                 value = value.doit()
+                if value.has(Sum, Product):
+                    raise LatexError(f"no closed form for {text[:40]}")
             return value
     except LatexError:
         raise

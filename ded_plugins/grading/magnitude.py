@@ -32,10 +32,10 @@ def log10_bound(expr: Any) -> float:
     if isinstance(expr, sympy.factorial):
         n = log10_bound(expr.args[0])
         return math.inf if n > 6 else 10**n * n
-    if isinstance(expr, sympy.Sum | sympy.Product):  # at most (terms) x (largest term)
-        _, lo, hi = expr.limits[0]
+    if isinstance(expr, sympy.Sum | sympy.Product):  # at most (terms) x (the term at the upper limit)
+        index, lo, hi = expr.limits[0]
         terms = max(log10_bound(lo), log10_bound(hi))
-        body = log10_bound(expr.function)
+        body = max(log10_bound(expr.function), log10_bound(expr.function.xreplace({index: hi})))
         return (
             math.inf if terms > 6 else (body * 10**terms if isinstance(expr, sympy.Product) else body + terms)
         )
