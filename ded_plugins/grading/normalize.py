@@ -51,13 +51,24 @@ _TEXT_COMMANDS = (
     "text", "textbf", "textit", "textrm", "textnormal", "textsf", "mathrm", "mathbf", "mathit",
     "mathsf", "mbox", "operatorname", "hbox",
 )  # fmt: skip
+_UNICODE_TABLE = str.maketrans(_UNICODE)
+_ALIASES = [(re.compile(p), r) for p, r in _COMMAND_ALIASES]
+_PLAIN_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+_HTML_SUP = re.compile(r"<sup>(.*?)</sup>")
+_HTML_SUB = re.compile(r"<sub>(.*?)</sub>")
+_MATH_DELIMITERS = re.compile(r"\\\(|\\\)|\\\[|\\\]")
+_SPACING = re.compile(r"(?<!\\)\\(?:[,;: ]|quad\b|qquad\b|thinspace\b)|~")
+_SPACES = re.compile(r"\s+")
+_ANSWER_PREFIX = re.compile(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)\s*", re.I)
+_APPROX = re.compile(r"\\approx\s*[-\d.,]+$")
 _SCIENTIFIC = re.compile(r"(-?\d+(?:\.\d+)?)[eE]([+-]?\d+)")
-_MIXED = re.compile(r"^(-?\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$")
+#: a whole number directly before a fraction of numbers: 1\frac{4}{5}, 2 3/4
+_MIXED = re.compile(r"^(-?\d+)\s*(?:\\frac\{(\d+)\}\{(\d+)\}|\s(\d+)/(\d+))$")
 _ORDINAL = re.compile(r"^(\d+)\s*(?:\^\s*\{?\s*)?(?:st|nd|rd|th)\s*\}?(?:\s+[A-Za-z]+)?$")
 #: ``{,}`` and ``,\!`` are LaTeX's thousands separators: never list commas
 _LATEX_THOUSANDS = re.compile(r"(?<=\d)(?:\{,\}|,\\!\s*)(?=\d{3}(?!\d))")
 #: digit groups of three after a space (``1 000``, ``1\,000`` once spacing is a space)
-_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.])")
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?:\.\d+)?(?![\d.])")
 #: one number with comma-grouped thousands, possibly after ``x =``: ``58,500``, ``1,000.99``
 _COMMA_THOUSANDS = re.compile(r"^((?:[A-Za-z]\s*=\s*)?-?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)((?:\s+[A-Za-z].*)?)$")
 _REPEATING = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\{(\d+)\}")
@@ -91,18 +102,27 @@ def _repair_escapes(s: str) -> str:
     return s
 
 
+def _mixed_parts(s: str) -> tuple[str, int, int] | None:
+    m = _MIXED.match(s)
+    if not m:
+        return None
+    num, den = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5))
+    return m.group(1), int(num), int(den)
+
+
 def improper_mixed(s: str) -> bool:
     """``1\\frac{9}{5}``: a whole number before an improper fraction: neither clearly a sum nor a product."""
-    m = _MIXED.match(s)
-    return m is not None and int(m.group(2)) >= int(m.group(3))
+    parts = _mixed_parts(s)
+    return parts is not None and parts[1] >= parts[2]
 
 
 def mixed_number(s: str) -> str:
-    """``21 \\frac{13}{14}`` is a mixed number (a sum) when the fraction is proper."""
-    m = _MIXED.match(s)
-    if m and int(m.group(2)) < int(m.group(3)):
-        sign, whole = ("-", m.group(1)[1:]) if m.group(1).startswith("-") else ("", m.group(1))
-        return f"{sign}({whole}+\\frac{{{m.group(2)}}}{{{m.group(3)}}})"
+    """``21 \\frac{13}{14}`` (or ``21 13/14``) is a mixed number (a sum) when the fraction is proper."""
+    parts = _mixed_parts(s)
+    if parts and parts[1] < parts[2]:
+        whole, num, den = parts
+        sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+        return f"{sign}({whole}+\\frac{{{num}}}{{{den}}})"
     return s
 
 
@@ -115,7 +135,6 @@ def _braced_fracs(s: str) -> str:
     return _FRAC_SHORT.sub(lambda m: rf"\frac{brace(m.group(1))}{brace(m.group(2))}", s)
 
 
-@lru_cache(maxsize=8192)
 def _repeating(m: re.Match[str]) -> str:
     r"""``0.8\overline{6}`` is the repeating decimal 0.8666... = 13/15, exactly."""
     whole, fixed, period = m.group(1) or "0", m.group(2), m.group(3)
@@ -124,31 +143,32 @@ def _repeating(m: re.Match[str]) -> str:
     return rf"\frac{{{num}}}{{{den}}}"
 
 
+@lru_cache(maxsize=8192)
 def clean_answer(text: str) -> str:
     """Canonical LaTeX-ish form of an answer string, units kept (same value, fewer spellings)."""
-    s = _repair_escapes(text).strip()
-    for k, v in _UNICODE.items():
-        s = s.replace(k, v)
-    s = re.sub(r"<sup>(.*?)</sup>", r"^{\1}", s)  # HTML superscripts are powers
-    s = re.sub(r"<sub>(.*?)</sub>", r"_{\1}", s)
-    s = re.sub(r"\\\(|\\\)|\\\[|\\\]", " ", s)
+    if _PLAIN_INTEGER.fullmatch(text):  # most answers (AIME): nothing to clean
+        return text.strip()
+    s = _repair_escapes(text).translate(_UNICODE_TABLE).strip()
+    s = _HTML_SUP.sub(r"^{\1}", s)  # HTML superscripts are powers
+    s = _HTML_SUB.sub(r"_{\1}", s)
+    s = _MATH_DELIMITERS.sub(" ", s)
     s = unwrap_command(s, ("boxed", "fbox"))
     s = _LATEX_THOUSANDS.sub("", s)
-    s = re.sub(r"\\!", "", s)
-    s = re.sub(r"(?<!\\)\\(?:[,;: ]|quad\b|qquad\b|thinspace\b)|~", " ", s)
-    s = re.sub(r"\s+", " ", s).strip()
+    s = s.replace("\\!", "")
+    s = _SPACING.sub(" ", s)
+    s = _SPACES.sub(" ", s).strip()
     s = _SPACED_THOUSANDS.sub(lambda m: m.group(0).replace(" ", ""), s)
     s = unwrap_command(s, _WORD_COMMANDS, pad=" ")
     s = unwrap_command(s, _TEXT_COMMANDS)
-    s = re.sub(r"\s+", " ", s).strip()
-    for pattern, repl in _COMMAND_ALIASES:
-        s = re.sub(pattern, repl, s)
+    s = _SPACES.sub(" ", s).strip()
+    for pattern, repl in _ALIASES:
+        s = pattern.sub(repl, s)
     s = _braced_fracs(s)
     s = _REPEATING.sub(_repeating, s)
-    s = re.sub(r"\s+", " ", s).strip()
-    s = re.sub(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)\s*", "", s, flags=re.I)
+    s = _SPACES.sub(" ", s).strip()
+    s = _ANSWER_PREFIX.sub("", s)
     s = s.rstrip(" .;")
-    s = re.sub(r"\\approx\s*[-\d.,]+$", "", s).strip()  # "\frac{..}{..} \approx 1.36": keep the exact part
+    s = _APPROX.sub("", s).strip()  # "\frac{..}{..} \approx 1.36": keep the exact part
     m = _ORDINAL.match(s)
     if m:
         s = m.group(1)

@@ -16,7 +16,8 @@ import re
 __all__ = ["same_unit", "split_unit", "strip_unit"]
 
 _SI = "m|g|s|l|L|h|K|J|N|W|V|Hz|kg|km|cm|mm|ml|mL|ft|in|yd|mi|lb|oz|min|sec|hr|mph"
-_WORD = r"(?:[A-Za-z]{2,}\.?|(?:" + _SI + r")(?![A-Za-z]))"
+_ONE = r"(?:[A-Za-z]{2,}\.?|(?:" + _SI + r")(?![A-Za-z]))"
+_WORD = _ONE + r"(?:/" + _ONE + r")?"  # km/h, m/s
 _POWER = r"(?:\s*\^\s*\{?\s*[23]\s*\}?)"
 #: the unit at the end: up to three words ("square feet", "chocolate candies"), a power
 _TAIL = re.compile(
@@ -68,7 +69,7 @@ def strip_unit(s: str) -> str:
 
 
 def _canonical(unit: str) -> tuple[str, ...]:
-    s = unit.lower().replace(".", " ")
+    s = unit.lower().replace(".", " ").replace("/", " / ")  # km/h: kilometer per hour
     power = re.search(r"\^\s*\{?\s*([23])", s)
     s = re.sub(r"\^.*$", "", s)
     words = s.split()
@@ -106,5 +107,5 @@ def same_unit(a: str, b: str) -> bool:
     ca, cb = _canonical(a), _canonical(b)
     if ca == cb:
         return True
-    measured = [all(w in _MEASURES for w in c[:-1]) and len(c) > 1 for c in (ca, cb)]
+    measured = [all(w in _MEASURES or w == "/" for w in c[:-1]) and len(c) > 1 for c in (ca, cb)]
     return not (measured[0] and measured[1])

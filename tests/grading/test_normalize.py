@@ -20,6 +20,7 @@ from ded_plugins.grading.normalize import clean_answer, normalize_answer
         ("1,000.99€", "1000.99"),
         ("1, 000", "1, 000"),  # a list, not a number
         ("12 345 678", "12345678"),
+        ("10\\,000.5", "10000.5"),
         ("1 23", "1 23"),  # not groups of three
         ("x \\lt 3", "x < 3"),
         ("x \\ge 3", "x \\geq 3"),

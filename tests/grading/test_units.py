@@ -22,6 +22,7 @@ from ded_plugins.grading.units import same_unit, split_unit
         ("x cm", ("x cm", None)),  # no number before it
         ("3 and 4", ("3 and 4", None)),
         ("12m", ("12m", None)),  # a single letter against the number is a product
+        ("3 km/h", ("3", "km/h")),
     ],
 )
 def test_split_unit(text: str, expected: tuple[str, str | None]) -> None:
@@ -36,4 +37,5 @@ def test_same_unit_by_spelling_plural_and_synonym() -> None:
     assert (
         not same_unit("miles", "km") and not same_unit("cm^2", "cm^3") and not same_unit("hours", "minutes")
     )
+    assert same_unit("km/h", "kilometers/hour") and not same_unit("km/h", "m/s")
     assert same_unit("lollipop candies", "hard candies")  # descriptions, not units of measure
