@@ -48,6 +48,7 @@ class Match:
 
 
 def _exprs_equal(g: Expr, c: Expr) -> Match:
+    # a unit is dropped when the other side has none; two different units of measure never match
     if g.unit and c.unit and not same_unit(g.unit, c.unit):
         return Match(False, f"different units ({g.unit} vs {c.unit})")
     if values_equal(g.value, c.value):
@@ -86,7 +87,7 @@ def _multiset_equal(g: tuple[Node, ...], c: tuple[Node, ...]) -> bool:
     remaining = list(c)
     for item in g:
         for j, other in enumerate(remaining):
-            if nodes_equal(item, other):
+            if nodes_equal(item, other, part=True):
                 del remaining[j]
                 break
         else:
@@ -165,14 +166,14 @@ def _kind(node: Node) -> str:
     return type(node).__name__.lower()
 
 
-def nodes_equal(gold: Node, cand: Node) -> Match:
-    """Is ``cand`` an equivalent answer to ``gold``?"""
+def nodes_equal(gold: Node, cand: Node, *, part: bool = False) -> Match:
+    """Is ``cand`` an equivalent answer to ``gold``? ``part``: they are elements of lists or tuples."""
     g, c = _unwrap(gold), _unwrap(cand)
     if isinstance(g, Text) != isinstance(c, Text):  # "7:32" is a clock time only against a clock time
         g = Expr(g.ratio) if isinstance(g, Text) and g.ratio is not None else g
         c = Expr(c.ratio) if isinstance(c, Text) and c.ratio is not None else c
     if isinstance(g, Labeled) or isinstance(c, Labeled):
-        resolved = resolve_labels(g, c)
+        resolved = resolve_labels(g, c, part=part)
         return Match(False, resolved) if isinstance(resolved, str) else nodes_equal(*resolved)
     if isinstance(c, Seq) and c.kind == "list" and not isinstance(g, Seq):
         if isinstance(g, Relation) and ordering_matches(g, c):
@@ -205,7 +206,7 @@ def nodes_equal(gold: Node, cand: Node) -> Match:
     if isinstance(g, Seq) and isinstance(c, Seq):
         if "tuple" in (g.kind, c.kind):  # points, vectors: order matters
             same = len(g.items) == len(c.items) and all(
-                nodes_equal(x, y) for x, y in zip(g.items, c.items, strict=True)
+                nodes_equal(x, y, part=True) for x, y in zip(g.items, c.items, strict=True)
             )
             return Match(same, "tuples (ordered) " + ("equal" if same else "differ"))
         same = _multiset_equal(g.items, c.items)

@@ -5,8 +5,10 @@ Rules (each one sentence):
 * ``name = value`` is read as its value, except when the other answer uses the named
   variable: then it is the equation ``name - value = 0`` (so ``2y + 3`` never answers
   ``y = 2x + 3``).
-* When both answers name what they give, the names must agree; ``y`` and any ``f(x)`` both
-  name "the function" (so ``x = 2y + 3`` never equals ``y = 2x + 3``).
+* When both answers name what they give, the names must agree (so ``x = 2y + 3`` never
+  equals ``y = 2x + 3``, nor ``x = 1, y = 2`` the pair ``x = 2, y = 1``), except for one
+  constant alone (``n = 5`` gives the number ``x = 5`` gives); ``y`` and any ``f(x)`` both
+  name "the function".
 * A named variable is never renamed to make two answers match.
 """
 
@@ -39,10 +41,18 @@ def _as_value(label: Labeled, other: Node) -> Node:
     return Equation(lhs - rhs, lhs, rhs)
 
 
-def resolve_labels(g: Node, c: Node) -> tuple[Node, Node] | str:
-    """Both nodes with their names resolved (module rules), or why they cannot be equal."""
+def _constant(node: Node) -> bool:
+    return isinstance(node, Expr) and not node.value.free_symbols
+
+
+def resolve_labels(g: Node, c: Node, *, part: bool = False) -> tuple[Node, Node] | str:
+    """Both nodes with their names resolved (module rules), or why they cannot be equal.
+
+    ``part``: the two are elements of lists or tuples, where names tell the elements apart.
+    """
     if isinstance(g, Labeled) and isinstance(c, Labeled):
-        if not _same_name(g, c):
+        alone = not part and _constant(g.value) and _constant(c.value)
+        if not (_same_name(g, c) or alone):
             return f"different names ({g.name} vs {c.name})"
         return g.value, c.value
     if isinstance(g, Labeled):

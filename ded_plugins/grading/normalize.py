@@ -40,6 +40,7 @@ _COMMAND_ALIASES = [
     (r"\\lbrace\b", r"\\{"), (r"\\rbrace\b", r"\\}"), (r"\\lvert\b|\\rvert\b|\\vert\b|\\mid\b", "|"),
     (r"\\displaystyle\b|\\limits\b", ""), (r"\\(?:big|Big|bigg|Bigg)[lr]?\b", ""),
     (r"\\left\b\.?|\\right\b\.?", ""),
+    # a percent sign is read by the grader (p% is p and p/100); a currency sign never changes a price
     (r"\\%|%", ""), (r"\\\$|\$", ""), (r"\\mathbb\{R\}", r"(-\\infty,\\infty)"),
     (r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ\b|\\circ\b|\\degree\b", ""),
     (r"\^\s*\{\s*\\prime\s*\}|\\prime\b", ""),

@@ -22,7 +22,9 @@ from ded_plugins.grading import math_equal
         ("x = 1, y = 2", "x = 2, y = 1", False),
         ("2x = 4", "x = 2", True),  # an equation and its solution
         ("k = 4", "4", True),
-        ("x = 5", "y = 5", False),  # a different name
+        ("x = 5", "n = 5", True),  # one constant alone: the same number
+        ("x = 5", "n = 6", False),
+        ("x = 1, y = 2", "a = 1, b = 2", False),  # several named values: the names tell them apart
         ("(k, l) = (1, 2)", "(1, 2)", True),
     ],
 )
