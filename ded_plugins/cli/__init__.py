@@ -27,6 +27,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
     "curate",
     "demo",
     "doctor",
+    "grade",
     "plugins",
     "pool",
     "rollout",

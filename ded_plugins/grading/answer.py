@@ -1,76 +1,37 @@
-"""Structure of an answer: expression, tuple, unordered list, set/interval, equation, or text.
+"""Structure of an answer: value, tuple, unordered list, set/interval, relation, equation, text.
 
 The structure decides how two answers are compared (see :mod:`ded_plugins.grading.compare`):
 tuples are ordered, lists of solutions and ``\\{...\\}`` sets unordered, intervals keep their
-open/closed ends, and text answers compare as words.
+open/closed ends, relations their direction and strictness, and text answers compare as words.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from ded_plugins.grading.latex import LatexError, latex_to_sympy
-from ded_plugins.grading.normalize import mixed_number, normalize_answer, normalize_text, strip_unit
+from ded_plugins.grading.leaf import leaf, numeral, raw_form
+from ded_plugins.grading.nodes import Equation, Expr, Labeled, Node, Raw, Relation, Seq, SetNode, Text
+from ded_plugins.grading.normalize import clean_answer, improper_mixed, mixed_number
+from ded_plugins.grading.relation import make_relation, relation_set
+from ded_plugins.grading.units import split_unit
 
 
-__all__ = ["Equation", "Expr", "Node", "Seq", "SetNode", "Text", "parse_answer", "split_top"]
-
-
-@dataclass(frozen=True)
-class Expr:
-    """A single value; ``decimals`` is set when it was written as a decimal literal (an approximation)."""
-
-    value: Any
-    decimals: int | None = None
-
-
-@dataclass(frozen=True)
-class Seq:
-    """``tuple`` (ordered: points, vectors, matrices) or ``list``/``set`` (unordered solutions)."""
-
-    kind: str
-    items: tuple[Node, ...]
-    #: written as ``(a, b)``: may also be read as an open interval
-    pair_parens: bool = False
-
-
-@dataclass(frozen=True)
-class SetNode:
-    """A subset of the reals: intervals, unions, solution sets of inequalities."""
-
-    value: Any
-
-
-@dataclass(frozen=True)
-class Equation:
-    """A relation that is not a plain ``label = value`` assignment; ``expr`` is ``lhs - rhs``."""
-
-    expr: Any
-
-
-@dataclass(frozen=True)
-class Text:
-    """An answer in words (a name, a parity, a choice letter), compared as normalised words."""
-
-    words: str
-
-
-Node = Expr | Seq | SetNode | Equation | Text
+__all__ = ["as_set", "parse_answer", "split_top"]
 
 _OPEN, _CLOSE = "([{", ")]}"
 _SEPARATOR = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
 _RELATION = re.compile(r"\\leq|\\geq|\\neq|<|>|=")
+#: a left side that only names the answer: f(x), x, a_n, \alpha, \angle ABC, (k, l), "Area", "AB"
 _LABEL = re.compile(
-    r"^\s*(?:[A-Za-z](?:_\{?\w+\}?)?(?:\([A-Za-z ,]*\))?|\\[A-Za-z]+|\([A-Za-z_\\, (){}]*\)"
-    r"|[A-Za-z]{2,}(?: [A-Za-z]+)*(?: \d+)?)\s*$"
+    r"^\s*(?:(?P<fn>[A-Za-z])\s*\([A-Za-z ,]*\)|(?P<sym>[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)"
+    r"|(?:m\s*)?\\(?:angle|measuredangle|overline|overarc|widehat|triangle|vec|overrightarrow)\s*\{?[A-Za-z]+\}?"
+    r"|\([A-Za-z_\\, (){}]*\)|[A-Za-z]{2,}(?: [A-Za-z]+)*(?: \d+)?)\s*$"
 )
 _QUALIFIER = re.compile(r"\s+(?:for\s+(?:all|any|every|some|each)|where|when|with)\b.*$", re.I)
-_SET_BUILDER = re.compile(r"^\\\{\s*[A-Za-z]\s*(?:\||\\mid|:)\s*(.+)\\\}$")
+_SET_BUILDER = re.compile(r"^\\\{\s*[A-Za-z]\s*(?:\||:)\s*(.+)\\\}$")
 _WORD_LABEL = re.compile(r"^\s*[A-Za-z][A-Za-z ]*(?:\s\d+)?\s*:\s+")
-_WORDS = re.compile(r"[A-Za-z][A-Za-z' ]*\.?")
-_MATH_WORDS = {"pi", "sin", "cos", "tan", "ln", "log", "exp", "sqrt"}
 _MATRIX = re.compile(r"\\begin\{[pbvBV]?matrix\}(.*?)\\end\{[pbvBV]?matrix\}", re.S)
 
 
@@ -119,29 +80,6 @@ def _expand_pm(parts: list[str]) -> list[str]:
     return out
 
 
-def _expr(text: str) -> Node:
-    import sympy
-
-    text = text.strip()
-    if text.endswith(".") and not text[-2:-1].isdigit():
-        text = text[:-1].rstrip()  # a sentence's full stop: "\\sqrt{2}."
-    if _WORDS.fullmatch(text) and any(len(w) > 1 and w not in _MATH_WORDS for w in text.split()):
-        return Text(normalize_text(text))  # "odd", "Evelyn", "east": words, not products of letters
-    if re.fullmatch(r"\d{1,2}:\d{2}", text):
-        return Text(normalize_text(text))  # a clock time "4:30", not the ratio 4/30
-    ratio = text.split(":")
-    if len(ratio) == 2 and all(r.strip() for r in ratio) and not re.search(r"[A-Za-z]", text):
-        text = rf"\frac{{{ratio[0]}}}{{{ratio[1]}}}"  # a ratio "5:8", "1 : (4/3)"
-    try:
-        value = latex_to_sympy(text)
-    except LatexError:
-        return Text(normalize_text(text))
-    if not isinstance(value, sympy.Expr) or value.has(sympy.zoo, sympy.nan):  # tuples, booleans, 1/0
-        return Text(normalize_text(text))
-    dec = re.fullmatch(r"-?\d+\.(\d+)", text)
-    return Expr(value, len(dec.group(1)) if dec else None)
-
-
 def _interval(text: str) -> Node | None:
     """``[a, b)``, ``(-\\infty, 3]``; ``(a, b)`` only when an end is infinite."""
     if len(text) < 5 or text[0] not in "([" or text[-1] not in ")]":
@@ -151,58 +89,58 @@ def _interval(text: str) -> Node | None:
         return None
     import sympy
 
-    ends = [_expr(p) for p in parts]
+    ends = [leaf(p) for p in parts]
     if not all(isinstance(e, Expr) for e in ends):
         return None
-    lo, hi = (e.value for e in ends if isinstance(e, Expr))
+    lo, hi = (e for e in ends if isinstance(e, Expr))
     try:
-        return SetNode(sympy.Interval(lo, hi, text[0] == "(", text[-1] == ")"))
+        value = sympy.Interval(lo.value, hi.value, text[0] == "(", text[-1] == ")")
     except Exception:
         return None
+    approx = tuple((e.value, e.decimals) for e in (lo, hi) if e.decimals is not None)
+    return SetNode(value, approx)
 
 
-def _relation_set(text: str) -> Node | None:
-    """``0 < x \\leq 1``, ``a \\geq 2``: the solution set when there is one variable."""
-    import sympy
-
-    pieces = re.split(r"(\\leq|\\geq|<|>)", text)
-    if len(pieces) < 3:
+def _matrix(text: str) -> Node | None:
+    """``\\begin{pmatrix}`` (``array`` and ``bmatrix`` too, also inside brackets) as nested tuples."""
+    inner = _wrapped(text, "(", ")") or _wrapped(text, "[", "]")
+    if inner is not None and inner.strip().startswith(r"\begin"):
+        text = inner.strip()
+    matrix = _MATRIX.search(text)
+    if not (matrix and text.startswith(r"\begin") and text.endswith("}")):
         return None
-    exprs = [_expr(p) for p in pieces[::2]]
-    if not all(isinstance(e, Expr) for e in exprs):
-        return None
-    values = [e.value for e in exprs if isinstance(e, Expr)]
-    ops = {"<": sympy.Lt, ">": sympy.Gt, r"\leq": sympy.Le, r"\geq": sympy.Ge}
-    try:
-        cond = sympy.And(*(ops[o](a, b) for o, a, b in zip(pieces[1::2], values, values[1:], strict=False)))
-        symbols = cond.free_symbols
-        if len(symbols) != 1:
-            return None
-        return SetNode(cond.as_set())
-    except Exception:
-        return None
+    rows = [r for r in re.split(r"\\\\", matrix.group(1)) if r.strip()]
+    cells = [[_single(c) for c in r.split("&")] for r in rows]
+    if all(len(r) == 1 for r in cells):  # a column vector reads as a tuple
+        return Seq("tuple", tuple(r[0] for r in cells))
+    return Seq("tuple", tuple(Seq("tuple", tuple(r)) for r in cells))
 
 
 def _single(text: str) -> Node:
-    text = mixed_number(strip_unit(_WORD_LABEL.sub("", text).strip()))
+    text = _WORD_LABEL.sub("", text).strip()
+    if improper_mixed(text):  # 1\frac{9}{5}: 1 + 9/5 or 1 * 9/5? Not graded as either
+        return Raw(raw_form(text))
+    text = mixed_number(text)
     cut = _QUALIFIER.sub("", text).strip()
     if cut and cut != text:  # "(n, 1) for all positive integers n": the qualifier is no part of it
         node = _single(cut)
-        if not isinstance(node, Text):
+        if not isinstance(node, Text | Raw):
+            return node
+    number, unit = split_unit(text)
+    if unit is not None:  # "15 cm^2": the number, with its unit kept for the comparison
+        node = leaf(mixed_number(number), unit=unit)
+        if isinstance(node, Expr):
             return node
     builder = _SET_BUILDER.match(text) if _wrapped(text, r"\{", r"\}") is not None else None
     if builder:  # \{x | -1 < x < 1\}
-        found = _relation_set(builder.group(1))
-        if found is not None:
-            return found
+        found = _relation(builder.group(1))
+        as_a_set = as_set(found)
+        if as_a_set is not None:
+            return SetNode(as_a_set)
     text = re.sub(r"^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s*", "", text)
-    matrix = _MATRIX.search(text)
-    if matrix and text.startswith(r"\begin") and text.endswith("}"):
-        rows = [r for r in re.split(r"\\\\", matrix.group(1)) if r.strip()]
-        cells = [[_single(c) for c in r.split("&")] for r in rows]
-        if all(len(r) == 1 for r in cells):  # a column vector reads as a tuple
-            return Seq("tuple", tuple(r[0] for r in cells))
-        return Seq("tuple", tuple(Seq("tuple", tuple(r)) for r in cells))
+    matrix = _matrix(text)
+    if matrix is not None:
+        return matrix
     inner = _wrapped(text, r"\{", r"\}")
     if inner is not None and "|" not in inner:
         return Seq("set", tuple(_single(p) for p in _expand_pm(split_top(inner))))
@@ -214,13 +152,7 @@ def _single(text: str) -> Node:
         if left is not None and right is not None:
             return SetNode(sympy.Complement(left, right))
     if r"\cup" in text:
-        import sympy
-
-        pieces = [_single(p) for p in split_top(text, re.compile(r"\s*\\cup\s*"))]
-        sets = [as_set(p) for p in pieces]
-        if all(s is not None for s in sets):
-            return SetNode(sympy.Union(*sets))
-        return Text(normalize_text(text))
+        return _union(text)
     interval = _interval(text)
     if interval is not None:
         return interval
@@ -229,22 +161,73 @@ def _single(text: str) -> Node:
         parts = split_top(inner, re.compile(r"\s*,\s*"))
         if len(parts) >= 2:
             return Seq("tuple", tuple(_single(p) for p in parts), pair_parens=len(parts) == 2)
-    if _RELATION.search(text):
-        return _relation(text)
-    return _expr(text)
+    base = numeral(text)
+    if base is not None:
+        return base
+    return _relation(text) if _RELATION.search(text) else leaf(text)
+
+
+def _union(text: str) -> Node:
+    import sympy
+
+    pieces = [_single(p) for p in split_top(text, re.compile(r"\s*\\cup\s*"))]
+    sets = [as_set(p) for p in pieces]
+    if all(s is not None for s in sets):
+        approx = tuple(a for p in pieces if isinstance(p, SetNode) for a in p.approx)
+        return SetNode(sympy.Union(*sets), approx)
+    return Raw(raw_form(text))
+
+
+def _label(lhs: str) -> tuple[str, bool] | None:
+    """``(name, is_function)`` when the left side only names the answer (``x``, ``f(x)``, ``AB``)."""
+    m = _LABEL.match(lhs)
+    if not m:
+        return None
+    if m.group("fn"):
+        return m.group("fn"), True
+    name = re.sub(r"[{}\s\\]", "", m.group("sym") or lhs)
+    return name, False
+
+
+def _split_relation(text: str) -> tuple[list[str], list[str]]:
+    """Sides and operators of a relation, split outside brackets (``\\sum_{k=1}`` is no equation)."""
+    sides, ops, depth, start, i = [], [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        depth += (c in _OPEN) - (c in _CLOSE)
+        m = _RELATION.match(text, i) if depth == 0 else None
+        if m:
+            sides.append(text[start:i].strip())
+            ops.append(m.group(0))
+            start = i = m.end()
+            continue
+        i += 1
+    sides.append(text[start:].strip())
+    return sides, ops
 
 
 def _relation(text: str) -> Node:
-    sides = split_top(text, re.compile(r"\s*=\s*"))
-    if len(sides) >= 2 and "<" not in text and ">" not in text and r"\leq" not in text:
-        if _LABEL.match(sides[0]) or len(sides) > 2:  # "x = 3", "f(x) = 2x", "(k, l) = (..)"
-            return _single(sides[-1])
-        lhs, rhs = _expr(sides[0]), _expr(sides[1])
+    sides, ops = _split_relation(text)
+    if not ops:
+        return leaf(text)
+    if not all(sides):
+        return Raw(raw_form(text))
+    if all(o == "=" for o in ops):
+        label = _label(sides[0])
+        if label is not None or len(sides) > 2:  # "x = 3", "f(x) = 2x", "(k, l) = (..)", "a = b = 5"
+            name, function = label if label is not None else ("", False)
+            value = _single(sides[-1])
+            return Labeled(name, value, function) if name else value
+        lhs, rhs = leaf(sides[0], letter_ratio=True), leaf(sides[1], letter_ratio=True)
         if isinstance(lhs, Expr) and isinstance(rhs, Expr):
-            return Equation(lhs.value - rhs.value)
-        return Text(normalize_text(text))
-    found = _relation_set(text)
-    return found if found is not None else Text(normalize_text(text))
+            return Equation(lhs.value - rhs.value, lhs.value, rhs.value)
+        return Raw(raw_form(text))
+    if "=" in ops:
+        return Raw(raw_form(text))
+    values = [leaf(s) for s in sides]
+    if not all(isinstance(v, Expr) for v in values):
+        return Raw(raw_form(text))
+    return make_relation([v for v in values if isinstance(v, Expr)], ops)
 
 
 def as_set(node: Node) -> Any:
@@ -253,6 +236,10 @@ def as_set(node: Node) -> Any:
 
     if isinstance(node, SetNode):
         return node.value
+    if isinstance(node, Relation):
+        return relation_set(node)
+    if isinstance(node, Labeled):
+        return as_set(node.value)
     if isinstance(node, Seq) and node.pair_parens and all(isinstance(i, Expr) for i in node.items):
         lo, hi = (i.value for i in node.items if isinstance(i, Expr))
         try:
@@ -270,16 +257,32 @@ def as_set(node: Node) -> Any:
     return None
 
 
+def _union_of_solutions(items: list[Node]) -> Node | None:
+    """``a \\leq -2 or a = 1``: relations in one and the same variable (and values) form a union."""
+    import sympy
+
+    relations = [i for i in items if isinstance(i, SetNode | Relation)]
+    if not relations or not all(isinstance(i, SetNode | Relation | Expr | Labeled) for i in items):
+        return None
+    names = {
+        str(s) for i in items if isinstance(i, Relation) for side in i.sides for s in side.value.free_symbols
+    }
+    names |= {i.name for i in items if isinstance(i, Labeled)}
+    if len(names) > 1:  # "x > 3, y < 2" is two conditions, not one set
+        return None
+    sets = [as_set(i) for i in items]
+    return SetNode(sympy.Union(*sets)) if all(x is not None for x in sets) else None
+
+
+@lru_cache(maxsize=8192)
 def parse_answer(text: str) -> Node:
-    """Parse an answer (LaTeX or plain) into its structure."""
-    s = normalize_answer(text)
+    """Parse an answer (LaTeX or plain) into its structure (cached: a gold is parsed once)."""
+    s = clean_answer(text)
+    if _wrapped(s, "{", "}") is not None and len(split_top(s[1:-1])) > 1:
+        s = r"\{" + s[1:-1] + r"\}"  # {2, 3, 5} with plain braces is a set
     parts = _expand_pm(split_top(s))
     if len(parts) > 1:
         items = [_single(p) for p in parts]
-        sets = [i for i in items if isinstance(i, SetNode)]
-        if sets and len(sets) + sum(isinstance(i, Expr) for i in items) == len(items):
-            import sympy  # "a \leq -2 or a = 1": a union of solution sets
-
-            return SetNode(sympy.Union(*(as_set(i) for i in items)))
-        return Seq("list", tuple(items))
+        union = _union_of_solutions(items)
+        return union if union is not None else Seq("list", tuple(items))
     return _single(s) if s else Text("")

@@ -7,7 +7,8 @@ Rules (``shared/reference/math_data.md`` section 6):
    response without ``</think>`` when the caller requires one (R1-style templates put
    ``<think>`` in the prompt, so a truncated trace contains neither tag).
 2. The last brace-matched ``\\boxed{...}``/``\\fbox{...}`` (or ``\\boxed 5``); boxes
-   separated only by commas, "and"/"or" or spacing are one multi-part answer.
+   separated only by commas, "and"/"or", spacing or a repeated ``x =`` are one multi-part
+   answer (``x = \\boxed{1}`` or ``x = \\boxed{-2}``).
 3. Otherwise the last "final answer is ...", "Final Answer: ...", "answer is ..." or
    "Answer: ..." phrase, up to the end of its line. Nothing else: no last-number guess.
 """
@@ -23,8 +24,11 @@ THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\s*(\{|\s[^\s${}]+)")
+#: what may stand between the boxes of one answer in parts: commas, and/or, spacing, "x ="
 _JOINER = re.compile(
-    r"^[\s$,;.]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad|,|;)[\s$,;.]*)?$", re.I
+    r"^[\s$,;.]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad|,|;)[\s$,;.]*)?"
+    r"(?:[A-Za-z](?:_\{?\w+\}?)?\s*=\s*)?[\s$]*$",
+    re.I,
 )
 _PHRASES = [
     re.compile(r"final\s+answer\s+is\s*:?\s*(.+?)(?:\.?\s*I hope it is correct|$)", re.I | re.M),
@@ -67,7 +71,10 @@ def boxed_answers(text: str) -> list[tuple[int, int, str]]:
 
 def _clean_phrase(answer: str) -> str:
     answer = answer.strip().rstrip(" .").strip("*").rstrip(" .")  # "**17**." and "$14$."
-    return re.sub(r"^\$+|\$+$", "", answer).strip()
+    math = re.match(r"\$+([^$]+)\$+", answer)
+    if math:  # "$5$!": the math span is the answer; what follows it is the sentence's
+        return math.group(1).strip()
+    return re.sub(r"^\$+|\$+$", "", answer).strip().rstrip("!").rstrip()  # "is 5!": a sentence's mark
 
 
 def extract_answer(section: str) -> tuple[str | None, str]:

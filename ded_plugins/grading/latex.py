@@ -11,7 +11,6 @@ sees them: big-integer arithmetic cannot be interrupted by anything but a proces
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from functools import lru_cache
@@ -40,7 +39,7 @@ _FUNCS = {
 }  # fmt: skip
 _INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan", "cot": "acot"}
 _NAMES = {
-    "sqrt", "root", "binomial", "factorial", "Abs", "pi", "oo", "E", "I",
+    "sqrt", "root", "binomial", "factorial", "Abs", "pi", "oo", "E", "I", "sum_op", "prod_op",
     "asin", "acos", "atan", "acot", "sinh", "cosh", "tanh", "log", "log10_", "exp",
     "sin", "cos", "tan", "cot", "sec", "csc",
 }  # fmt: skip
@@ -49,6 +48,9 @@ _GREEK = frozenset({
     "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi",
     "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
 })  # fmt: skip
+_GEOMETRY = frozenset(
+    {"angle", "measuredangle", "overline", "overarc", "widehat", "triangle", "vec", "overrightarrow"}
+)
 _PLAIN_SYMBOLS = [c for c in "abcdjklmnopqrstuvwxyzABCDFGHJKLMNOPQRSTUVWXYZ"]
 _TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z]+(?:_[A-Za-z0-9]+)?)|(\*\*|[-+*/(),!]))")
 
@@ -77,13 +79,46 @@ def find_group(text: str, start: int) -> tuple[str, int]:
     return text[i], i + 1
 
 
+def _opens_value(out: list[str]) -> bool:
+    """Is the next character at the start of a value (so that ``|`` opens an absolute value)?"""
+    prev = "".join(out[-3:]).rstrip()
+    return not prev or prev[-1] in "(,+-*/^=" or prev.endswith("Abs(")
+
+
+def _big_operator(name: str, s: str, i: int) -> tuple[str, int]:
+    r"""``\sum_{k=1}^{n} body`` -> ``sum_op(body, k, 1, n)``; the body runs to the next top-level + or -."""
+    lower, i = find_group(s, i + 1) if s[i : i + 1] == "_" else ("", i)
+    upper, i = find_group(s, i + 1) if s[i : i + 1] == "^" else ("", i)
+    if s[i : i + 1] == "_" and not lower:
+        lower, i = find_group(s, i + 1)
+    m = re.fullmatch(r"\s*([A-Za-z])\s*=\s*(.+)", lower)
+    if not m or not upper:
+        raise LatexError(f"\\{name} needs a variable, a lower and an upper limit")
+    depth, j = 0, i
+    while j < len(s):
+        depth += (s[j] in "({[") - (s[j] in ")}]")
+        if depth < 0 or (depth == 0 and s[j] in "+-=," and j > i and s[j - 1] not in "^_{("):
+            break
+        j += 1
+    body = s[i:j]
+    if not body.strip():
+        raise LatexError(f"\\{name} without a body")
+    func = "sum_op" if name == "sum" else "prod_op"
+    return f"{func}(({_convert(body)}),{m.group(1)},({_convert(m.group(2))}),({_convert(upper)}))", j
+
+
 def _convert(s: str) -> str:
     """Rewrite LaTeX constructs into Python syntax (recursively for their arguments)."""
     out: list[str] = []
-    i = 0
+    i = bars = 0
     while i < len(s):
         c = s[i]
-        if c == "\\":
+        if c == "|":  # |x| is an absolute value: a bar closes an open one unless a value starts here
+            closes = bars > 0 and not _opens_value(out)
+            out.append(")" if closes else "Abs(")
+            bars += -1 if closes else 1
+            i += 1
+        elif c == "\\":
             m = re.match(r"\\([A-Za-z]+)", s[i:])
             if not m:
                 out.append(" ")
@@ -122,6 +157,9 @@ def _convert(s: str) -> str:
                 if base is not None:
                     call = f"log({_convert(arg)},{_convert(base)})"
                 out.append(f"({call})**({_convert(power)})" if power else call)
+            elif name in ("sum", "prod"):
+                text, i = _big_operator(name, s, i)
+                out.append(text)
             elif name in ("cdot", "times", "ast"):
                 out.append("*")
             elif name == "div":
@@ -130,6 +168,13 @@ def _convert(s: str) -> str:
                 out.append(" pi ")
             elif name == "infty":
                 out.append(" oo ")
+            elif name in _GEOMETRY:  # \angle ABC, \overline{AB}: one named quantity, not a product
+                m2 = re.match(r"\s*(\{[A-Za-z0-9\s]+\}|[A-Za-z]+)", s[i:])
+                if not m2:
+                    raise LatexError(f"\\{name} without a name")
+                label = re.sub(r"[{}\s]", "", m2.group(1))
+                out.append(f" {name}_{label} ")
+                i += m2.end()
             elif name in _GREEK:
                 out.append(f" {name} ")
             elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "bigg", "Bigg"):
@@ -212,10 +257,14 @@ def _tokens_to_python(py: str) -> str:
         ends_value = bool(prev) and (prev == ")" or prev == "!" or prev[-1].isalnum())
         prev_is_func = (prev in _NAMES and prev not in ("pi", "oo", "E", "I")) or prev in ("f", "g", "h")
         starts_value = number is not None or name is not None or op == "("
+        if number is not None and prev[-1:].isdigit():
+            # "1 000" is no product: two numerals side by side are no expression
+            raise LatexError(f"two numbers side by side: {prev} {number}")
         if ends_value and starts_value and not (op == "(" and prev_is_func):
             out.append("*")
         if number is not None:
-            out.append(number)
+            # a numeral with leading zeros is the same decimal number ("025" is 25, not 0)
+            out.append(re.sub(r"^0+(?=\d)", "", number))
         elif name is not None:
             if name in _NAMES or name in _GREEK or "_" in name or len(name) == 1:
                 out.append(name)
@@ -230,30 +279,20 @@ def _tokens_to_python(py: str) -> str:
     return joined
 
 
-def _log10_bound(expr: Any) -> float:
-    """An upper bound of log10 |value| of a numeric sub-tree (inf when it is astronomically large)."""
+def _limits(body: Any, var: Any, lo: Any, hi: Any) -> tuple[Any, tuple[Any, Any, Any]]:
+    """``\\sum_{i=1}^{n}``: an index named ``i`` or ``e`` is a variable, not the constant."""
     import sympy
 
-    if expr.is_Integer or expr.is_Rational:
-        p, q = int(expr.p), int(expr.q)
-        return max(math.log10(abs(p)) if p else 0.0, math.log10(q))
-    if expr.is_Number or expr.is_Symbol or expr.is_NumberSymbol:
-        return 1.0
-    if isinstance(expr, sympy.Pow):
-        base, exp = _log10_bound(expr.base), _log10_bound(expr.exp)
-        if exp > 7:
-            return math.inf
-        return max(base, 0.5) * 10**exp
-    if isinstance(expr, sympy.factorial):
-        n = _log10_bound(expr.args[0])
-        return math.inf if n > 6 else 10**n * n
-    return sum(_log10_bound(a) for a in expr.args) if expr.args else 1.0
+    if not isinstance(var, sympy.Symbol):
+        index = sympy.Symbol("i" if var == sympy.I else "e" if var == sympy.E else "k_")
+        return body.xreplace({var: index}), (index, lo, hi)
+    return body, (var, lo, hi)
 
 
 @lru_cache(maxsize=4096)
 def latex_to_sympy(text: str) -> Any:
     """Parse ``text`` into a sympy expression, or raise :class:`LatexError`."""
-    from sympy import E, Function, I, Symbol, binomial, log, pi, root, sqrt
+    from sympy import E, Function, I, Product, Sum, Symbol, binomial, log, pi, root, sqrt
     from sympy.parsing.sympy_parser import (
         implicit_multiplication,
         parse_expr,
@@ -261,11 +300,15 @@ def latex_to_sympy(text: str) -> Any:
         standard_transformations,
     )
 
+    from ded_plugins.grading.magnitude import log10_bound
+
     py = _tokens_to_python(_convert(text))
     if not py.strip():
         raise LatexError("empty expression")
     local: dict[str, Any] = {"E": E, "e": E, "I": I, "i": I, "pi": pi, "root": root, "sqrt": sqrt}
     local["binomial"] = binomial
+    local["sum_op"] = lambda body, var, lo, hi: Sum(*_limits(body, var, lo, hi))
+    local["prod_op"] = lambda body, var, lo, hi: Product(*_limits(body, var, lo, hi))
     local["log10_"] = lambda x: log(x, 10)
     for name in _GREEK:
         local[name] = Symbol(name)
@@ -281,11 +324,16 @@ def latex_to_sympy(text: str) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # sympy's deprecation chatter about odd inputs
-            if "**" in py or "!" in py:
+            if "**" in py or "!" in py or "_op" in py:
                 raw = parse_expr(py, local_dict=dict(local), transformations=transforms, evaluate=False)
-                if _log10_bound(raw) > MAX_LOG10:
+                if log10_bound(raw) > MAX_LOG10:
                     raise ExprTooLargeError(f"number too large to compute: {text[:40]}")
-            return parse_expr(py, local_dict=local, transformations=transforms)
+            value = parse_expr(py, local_dict=local, transformations=transforms)
+            if "_op" in py:  # a sum or product is evaluated where sympy finds its value; else it is refused
+                value = value.doit()
+                if value.has(Sum, Product):
+                    raise LatexError(f"no closed form for {text[:40]}")
+            return value
     except LatexError:
         raise
     except Exception as exc:  # sympy raises anything from SyntaxError to TypeError on junk

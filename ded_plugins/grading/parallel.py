@@ -19,16 +19,18 @@ import threading
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, Literal
 
-from ded_plugins.grading.mathgrade import MathGrade, grade_math
+from ded_plugins.grading.mathgrade import MathGrade, grade_math, timeout_grade
 
 
 __all__ = ["GraderPool", "grade_many"]
 
 log = logging.getLogger(__name__)
 
-_Task = tuple[int, str, str, bool]
+#: which grades carry a :class:`~ded_plugins.grading.MathExplanation` (``rejected``: not correct ones)
+Explain = bool | Literal["rejected"]
+_Task = tuple[int, str, str, bool, Explain]
 
 
 def _worker_main(conn: Connection) -> None:
@@ -38,9 +40,8 @@ def _worker_main(conn: Connection) -> None:
             task: _Task = conn.recv()
         except (EOFError, OSError):
             return
-        index, response, gold, require_think_end = task
-        grade = grade_math(response, gold, require_think_end=require_think_end)
-        conn.send((index, grade))
+        index, response, gold, require_think_end, explain = task
+        conn.send((index, grade_math(response, gold, require_think_end=require_think_end, explain=explain)))
 
 
 class _Worker:
@@ -74,11 +75,16 @@ class GraderPool:
             self._workers.append(_Worker(self._ctx))
 
     def grade(
-        self, items: Sequence[tuple[str, str]], *, timeout_s: float, require_think_end: bool = False
+        self,
+        items: Sequence[tuple[str, str]],
+        *,
+        timeout_s: float,
+        require_think_end: bool = False,
+        explain: Explain = False,
     ) -> list[MathGrade]:
         """One :class:`MathGrade` per ``(response, gold)``, in order."""
         results: list[MathGrade | None] = [None] * len(items)
-        pending = [(i, r, g, require_think_end) for i, (r, g) in enumerate(items)][::-1]
+        pending = [(i, r, g, require_think_end, explain) for i, (r, g) in enumerate(items)][::-1]
         with self._lock:
             self._ensure_workers(min(self.n_workers, len(items)))
             busy: dict[Connection, _Worker] = {}
@@ -98,26 +104,24 @@ class GraderPool:
                         index, grade = worker.conn.recv()
                         results[index] = grade
                     except (EOFError, OSError):  # the worker died (memory?): count it as a timeout
-                        self._replace(worker, results)
+                        self._replace(worker, results, timeout_s)
                         continue
                     worker.task = None
                 now = time.monotonic()
                 for conn, worker in list(busy.items()):
                     if worker.deadline <= now:
                         del busy[conn]
-                        self._replace(worker, results)
+                        self._replace(worker, results, timeout_s)
         return [
-            r
-            if r is not None
-            else MathGrade(False, None, "timeout", think_finished="</think>" in items[i][0])
+            r if r is not None else timeout_grade(items[i][0], items[i][1], timeout_s, explain=explain)
             for i, r in enumerate(results)
         ]
 
-    def _replace(self, worker: _Worker, results: list[MathGrade | None]) -> None:
+    def _replace(self, worker: _Worker, results: list[MathGrade | None], timeout_s: float) -> None:
         task = worker.task
         assert task is not None
         log.debug("grading item %d timed out or crashed; restarting its worker", task[0])
-        results[task[0]] = MathGrade(False, None, "timeout", think_finished="</think>" in task[1])
+        results[task[0]] = timeout_grade(task[1], task[2], timeout_s, explain=task[4])
         worker.kill()
         self._workers[self._workers.index(worker)] = _Worker(self._ctx)
 
@@ -153,8 +157,12 @@ def grade_many(
     timeout_s: float = 10.0,
     workers: int | None = None,
     require_think_end: bool = False,
+    explain: Explain = False,
 ) -> list[MathGrade]:
     """Grade ``(response, gold)`` pairs in parallel; an item over ``timeout_s`` gets ``reason="timeout"``.
+
+    ``explain`` says which grades carry a :class:`~ded_plugins.grading.MathExplanation`
+    (``rejected``: the ones that are not correct, as curation stores them).
 
     The timeout is per item and hard (the worker process is killed), so the call returns
     within about ``timeout_s * ceil(len(items) / workers)`` seconds whatever the input.
@@ -165,5 +173,6 @@ def grade_many(
         return []
     if mp.current_process().daemon:  # daemonic processes may not start children: no hard timeout here
         log.warning("grade_many in a daemonic process: grading in-process without a timeout")
-        return [grade_math(r, g, require_think_end=require_think_end) for r, g in items]
-    return _shared_pool(workers).grade(items, timeout_s=timeout_s, require_think_end=require_think_end)
+        return [grade_math(r, g, require_think_end=require_think_end, explain=explain) for r, g in items]
+    pool = _shared_pool(workers)
+    return pool.grade(items, timeout_s=timeout_s, require_think_end=require_think_end, explain=explain)

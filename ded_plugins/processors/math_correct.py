@@ -22,6 +22,8 @@ class MathCorrect:
     Verdict reasons: ``wrong``, ``no_answer`` (unfinished thinking or no boxed/stated
     answer), ``timeout`` (grading ran over ``timeout_s``), ``no_reference`` (the question
     has no answer to compare with); questions outside ``domains`` pass as ``not_applicable``.
+    Details: ``extracted``, ``reference``, ``rule`` (where the answer was found); a rejected
+    row also has ``explanation`` (parsed forms of both sides and the rule that decided).
     ``reference: solution`` is for pools whose answer field holds a worked solution (s1K's
     ``solution`` column): its final answer is extracted by the same rules as a response's.
     """
@@ -77,9 +79,12 @@ class MathCorrect:
             timeout_s=self.timeout_s,
             workers=self.workers,
             require_think_end=self.require_think_end,
+            explain="rejected",
         )
         for i, gold, grade in zip(todo, golds, grades, strict=True):
-            details = {"extracted": grade.extracted, "reference": gold, "rule": grade.rule}
+            details: dict[str, object] = {"extracted": grade.extracted, "reference": gold, "rule": grade.rule}
+            if grade.explanation is not None:  # rejected: why (what `ded grade --explain` prints)
+                details["explanation"] = grade.explanation.as_dict()
             verdicts[i] = Verdict(
                 passed=grade.correct, reason="ok" if grade.correct else grade.reason, details=details
             )

@@ -35,5 +35,15 @@ def test_pathological_input_times_out_within_the_bound() -> None:
         pool.close()
 
 
+def test_explanations_on_request_and_for_timeouts() -> None:
+    items = [("\\boxed{3}", "3"), ("\\boxed{4}", "3"), (PATHOLOGICAL, "3")]
+    graded = grade_many(items, timeout_s=2.0, workers=2, explain="rejected")
+    assert graded[0].explanation is None
+    assert graded[1].explanation is not None and graded[1].explanation.answer_form == "value 4"
+    assert graded[2].reason == "timeout" and graded[2].explanation is not None
+    assert graded[2].explanation.decided_by.startswith("grading ran over 2 s")
+    assert all(g.explanation is not None for g in grade_many(items[:2], workers=2, explain=True))
+
+
 def test_empty_input() -> None:
     assert grade_many([]) == []

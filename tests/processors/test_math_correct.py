@@ -32,7 +32,22 @@ def test_verdicts_per_rollout_in_order() -> None:
         (False, "no_reference"),
         (False, "wrong"),
     ]
-    assert verdicts[0].details == {"extracted": "25", "reference": "025", "rule": "boxed"}
+    assert verdicts[0].details == {"extracted": "25", "reference": "025", "rule": "boxed"}  # no explanation
+    wrong = verdicts[1].details
+    assert (wrong["extracted"], wrong["reference"], wrong["rule"]) == ("0.4", "\\frac12", "boxed")
+    assert wrong["explanation"]["gold_form"] == "value 1/2"
+    assert wrong["explanation"]["answer_form"] == "value 2/5 (decimal, 1 places)"
+    assert wrong["explanation"]["decided_by"] == "different values"
+    assert "thinking never ended" in verdicts[2].details["explanation"]["decided_by"]
+
+
+def test_rejected_rows_carry_the_same_explanation_as_ded_grade() -> None:
+    from ded_plugins.grading import explain_math
+
+    text = "</think> so \\boxed{x = 2y + 3}"
+    (verdict,) = MathCorrect(workers=1).process([_item("q", "math", "y = 2x + 3", text)])
+    assert not verdict.passed and verdict.reason == "wrong"
+    assert verdict.details["explanation"] == explain_math(text, "y = 2x + 3").as_dict()
 
 
 def test_registered_with_its_parameters() -> None:
