@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
+from ded_plugins.chat import THINK_CLOSE, THINK_OPEN
+
 
 __all__ = ["THINK_CLOSE", "THINK_OPEN", "answer_section", "boxed_answers", "extract_answer"]
 
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\s*(\{|\s[^\s${}]+)")
 #: what may stand between the boxes of one answer in parts: commas, and/or, spacing, "x ="
