@@ -9,14 +9,12 @@ template of DeepSeek-R1-Distill-Qwen, so LLaMA-Factory's ``deepseekr1`` template
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from ded_plugins._optional import require
-from ded_plugins.io import atomic_write
+from ded_plugins.steps import Step, digest
 
 
 __all__ = ["BOS", "EOS", "SPECIAL_TOKENS", "THINK_TOKENS", "build_tiny_model", "build_tiny_tokenizer"]
@@ -103,11 +101,20 @@ def build_tiny_model(
     transformers = require("transformers", "analysis", purpose="building a tiny model")
     out = Path(out_dir)
     corpus = list(corpus)
-    key = hashlib.sha256(
-        json.dumps([_FORMAT, seed, hidden_size, num_layers, corpus, transformers.__version__]).encode()
-    ).hexdigest()[:16]
-    marker = out / ".ded_tiny"
-    if marker.is_file() and marker.read_text() == key:
+    step = Step(
+        name="tiny-model",
+        marker=out / ".ded" / "build.json",  # ``.ded`` is left out when the directory is hashed
+        params={
+            "format": _FORMAT,
+            "seed": seed,
+            "hidden_size": hidden_size,
+            "num_layers": num_layers,
+            "corpus": digest(corpus),
+            "transformers": transformers.__version__,
+        },
+    )
+    fingerprint = step.fingerprint()
+    if step.done(fingerprint) is not None and (out / "config.json").is_file():
         return out
     build_tiny_tokenizer(out, corpus=corpus)
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(out))
@@ -130,7 +137,6 @@ def build_tiny_model(
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(str(out), safe_serialization=True)
-    with atomic_write(marker) as fh:
-        fh.write(key)
+    step.complete({"vocab_size": len(tokenizer)}, fingerprint=fingerprint)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     return out

@@ -142,6 +142,15 @@ def test_third_party_plugin_from_entry_point_runs_in_a_pipeline(
     assert f"example.keyword.has_keyword={expected}" in proc.stdout
 
 
+def test_a_plugin_adds_a_command(example_plugin_site: Path) -> None:
+    env = ded_env(example_plugin_site)
+    listing = subprocess.run([str(BIN / "ded"), "--help"], capture_output=True, text=True, env=env)
+    assert listing.returncode == 0, listing.stderr
+    assert "example-hello" in listing.stdout and "Greet NAME" in listing.stdout
+    proc = subprocess.run([str(BIN / "ded"), "example-hello", "you"], capture_output=True, text=True, env=env)
+    assert (proc.returncode, proc.stdout) == (0, "hello, you\n"), proc.stderr
+
+
 def test_trace_switch_prints_hook_calls(pool: Path) -> None:
     env = ded_env()
     env["DED_TRACE_PLUGINS"] = "1"

@@ -42,7 +42,7 @@ def teach(
     """Build a tiny model in ``out_dir`` and teach it ``style`` on ``problems``; cached by arguments."""
     step = Step(
         name=f"teach:{out_dir.name}",
-        marker=out_dir.with_name(f"{out_dir.name}.step.json"),
+        marker=out_dir / ".ded" / "teach.json",  # ``.ded`` is left out when the directory is hashed
         params={
             "style": style,
             "problems": [p.id for p in problems],

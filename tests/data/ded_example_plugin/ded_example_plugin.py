@@ -38,3 +38,14 @@ class Slow:
 def ded_register_processors(register):
     register("example.keyword", Keyword)
     register("example.slow", Slow)
+
+
+@hookimpl
+def ded_register_commands(cli):
+    import click
+
+    @cli.command(name="example-hello")
+    @click.argument("name")
+    def hello(name):
+        """Greet NAME (a command added by a plugin)."""
+        click.echo(f"hello, {name}")
