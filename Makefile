@@ -56,8 +56,10 @@ demo: venv sysdeps
 
 # each benchmark runs ours and a named baseline on the same input and prints the ratio last
 bench: venv sysdeps
+	$(BIN)/python benchmarks/bench_curation_scale.py
 	$(BIN)/python benchmarks/bench_diversity.py
 	$(BIN)/python benchmarks/bench_math_grading.py
+	$(BIN)/python benchmarks/bench_pool.py
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_token_entropy.py
 

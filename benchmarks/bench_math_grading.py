@@ -165,7 +165,10 @@ def main() -> int:
         return 1
     rates = {name: graded[name] / seconds[name] for name in graders}
     print(f"answers/s over all suites: ours {rates['ours']:.0f}, math-verify {rates['math-verify']:.0f}")
-    print(f"throughput: {rates['ours'] / rates['math-verify']:.2f}x (baseline math-verify)")
+    print(
+        f"bench_math_grading: {rates['ours'] / rates['math-verify']:.2f}x the throughput "
+        "(baseline math-verify)"
+    )
     return 0
 
 

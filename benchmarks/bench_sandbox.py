@@ -11,7 +11,8 @@ in-process under ``signal.alarm`` and compares inside, joined with the official 
 timeout. Ours: :class:`ded_plugins.sandbox.Sandbox` (bubblewrap workers, fork per
 program, seccomp, CPU-time limits, every time-limit verdict re-run once).
 
-Checks that both give identical verdicts on every run, then prints ``speedup: X.X`` last.
+Checks that both give identical verdicts on every run, then prints
+``bench_sandbox: X.Xx faster (baseline LiveCodeBench's official execution model)`` last.
 Each side runs ``--repeat`` times, alternating, and its best time counts (as ``timeit``
 does): on a shared virtual machine the same run can take a quarter longer from one
 minute to the next, and noise only ever adds time. Every run's time is printed.
@@ -195,7 +196,7 @@ def main() -> None:
     compare(humaneval * args.rounds, args.workers, args.grader, "HumanEval only", args.repeat)
     workload = (humaneval + probes) * args.rounds
     speedup = compare(workload, args.workers, args.grader, "HumanEval + probes", args.repeat)
-    print(f"speedup: {speedup:.1f}")
+    print(f"bench_sandbox: {speedup:.1f}x faster (baseline LiveCodeBench's official execution model)")
 
 
 if __name__ == "__main__":
