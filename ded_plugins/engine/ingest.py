@@ -111,9 +111,10 @@ def ingest(config: CurationConfig, *, progress: bool = True) -> InputState:
     counts = _write_rows(config.rollouts, store, partial, progress)
     referenced_digest = _referenced_digest(referenced)
     fingerprint = digest(base_fp, referenced_digest)
-    write_json(
-        partial / "sources.json", {"sources": list(sources), "digests": [content_digest(s) for s in sources]}
-    )
+    digests = [content_digest(s) for s in sources]  # `ded show` warns when an input changes later
+    write_json(partial / "sources.json", {"sources": list(sources), "digests": digests})
+    with atomic_write(partial / "rejected.jsonl"):  # like every stage: kept + rejected (here: nothing)
+        pass
     stats = {
         "stage": INPUT_DIR,
         "kind": "input",
