@@ -335,6 +335,11 @@ def _run_stage(
     final = run_dir / stage.dirname
     partial = run_dir / f"{stage.dirname}.partial"
     mark = partial / "fingerprint"
+    if Step(name=step.name, marker=partial / "step.json").done(fingerprint) is not None:
+        # complete, but the process died before the rename: finish that, nothing else
+        shutil.rmtree(final, ignore_errors=True)
+        partial.rename(final)
+        return dict(read_json(final / "stats.json"))
     if partial.exists() and (not mark.is_file() or mark.read_text() != fingerprint):
         shutil.rmtree(partial)
     units_dir = partial / "units"

@@ -13,7 +13,7 @@ import numpy as np
 
 from ded_plugins.configs.checker import Checker, QuestionSource, QuestionsRef
 from ded_plugins.errors import ConfigError
-from ded_plugins.records import Question, Rollout
+from ded_plugins.registry import STAGE_KINDS
 from ded_plugins.steps import ModelRef
 from ded_plugins.teacher.context import TeacherContext, load_model
 
@@ -37,38 +37,57 @@ def _stage_specs(stages: Sequence[Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 class PassRate:
-    """Share of the teacher's trajectories that pass the curation processors, in order."""
+    """Share of the teacher's trajectories that pass the curation processors, in order.
+
+    It is a curation run of its own (the engine, in ``<teacher>/pass_rate/``) over the
+    teacher's smoke-test corpus with these processor stages, so it grades exactly as
+    ``ded curate`` does; a rollout counts against the first stage that drops it.
+    """
 
     def __init__(self, *, stages: list[Any] | None = None) -> None:
         self.specs = _stage_specs(stages if stages is not None else ["think_format", "math_correct"])
 
     def compute(self, context: TeacherContext) -> Mapping[str, Any]:
-        """Grade every rollout with the same processors curation uses; the first failure counts."""
-        processors = [
-            (name, context.registry.build("processor", name, params, where=f"pass_rate.stages.{name}"))
-            for name, params in self.specs
-        ]
-        alive: list[tuple[Question, Rollout]] = [
-            (context.questions[r.question_id], r) for r in context.rollouts
-        ]
-        reasons: Counter[str] = Counter()
-        try:
-            for name, proc in processors:
-                verdicts = proc.process(alive) if alive else []
-                reasons.update(f"{name}.{v.reason}" for v in verdicts if not v.passed)
-                alive = [item for item, v in zip(alive, verdicts, strict=True) if v.passed]
-        finally:
-            for _, proc in processors:
-                close = getattr(proc, "close", None)
-                if callable(close):
-                    close()
+        """Run the stages over the corpus and count who drops what."""
+        from ded_plugins.configs.curate import load_curation_config
+        from ded_plugins.engine import run_curation
+        from ded_plugins.io import question_to_dict, rollout_to_dict, write_jsonl
+
+        out = context.out_dir / "pass_rate"
+        ids = {r.question_id for r in context.rollouts}
+        write_jsonl(
+            out / "questions.jsonl", (question_to_dict(q) for q in context.questions.values() if q.id in ids)
+        )
+        write_jsonl(out / "corpus.jsonl", (rollout_to_dict(r) for r in context.rollouts))
         total = len(context.rollouts)
+        summary: dict[str, Any] = {"stages": [name for name, _ in self.specs], "total": total}
+        if not total:
+            return {**summary, "pass_rate": 0.0, "passed": 0, "rejected": {}}
+        config = load_curation_config(
+            {
+                "run": "run",
+                "output_dir": str(out),
+                "questions": str(out / "questions.jsonl"),
+                "rollouts": [str(out / "corpus.jsonl")],
+                "stages": [{name: params} for name, params in self.specs],
+            },
+            base_dir=context.base_dir,
+            registry=context.registry,
+            label="metrics.pass_rate",
+        )
+        for spec in config.stages:
+            if context.registry.get(STAGE_KINDS, spec.name).kind != "processor":
+                raise ConfigError(f"metrics.pass_rate.stages: {spec.name!r} is a selector; name processors")
+        result = run_curation(config, registry=context.registry, resume=True, progress=False)
+        reasons: Counter[str] = Counter()
+        for stats in result.stages:
+            reasons.update(stats["dropped"])
+        passed = int(result.stages[-1]["kept"]) if result.stages else total
         return {
-            "pass_rate": len(alive) / total if total else 0.0,
-            "passed": len(alive),
-            "total": total,
+            **summary,
+            "pass_rate": passed / total,
+            "passed": passed,
             "rejected": dict(sorted(reasons.items())),
-            "stages": [name for name, _ in self.specs],
         }
 
 
