@@ -30,6 +30,7 @@ __all__ = [
     "question_from_dict",
     "question_to_dict",
     "read_checked_rollouts",
+    "read_json",
     "read_jsonl",
     "read_questions",
     "read_rollouts",
@@ -144,6 +145,21 @@ def read_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple
             yield lineno, obj
     if not seen and not allow_empty:
         raise InputError("file is empty: expected one JSON object per line", path=str(p))
+
+
+def read_json(path: str | Path, *, what: str = "JSON file") -> Any:
+    """Parse a whole JSON file; a malformed one raises :class:`InputError` naming it."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", path=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-8 (byte {exc.start})", path=str(p)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg}", path=str(p), line=exc.lineno) from None
 
 
 class _Row:

@@ -24,10 +24,12 @@ __all__ = ["BUILTIN_COMMANDS", "cli", "main"]
 
 #: the built-in commands, each ``ded_plugins.cli.<name>:command``
 BUILTIN_COMMANDS: tuple[str, ...] = (
+    "compare",
     "curate",
     "demo",
     "doctor",
     "plugins",
+    "report",
     "rollout",
     "sandbox",
     "teacher",
