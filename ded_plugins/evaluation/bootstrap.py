@@ -51,6 +51,8 @@ DEFAULT_RESAMPLES = 1000
 _CHUNK_CELLS = 4_000_000
 
 Samples = Sequence[Sequence[float]]
+#: per question, its sample values (avg@k) or its :class:`Votes` (maj@k); one kind per run
+Questions = Sequence["Sequence[float] | Votes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +107,15 @@ class Difference:
 
 
 def rng_for(seed: int, *streams: str) -> np.random.Generator:
-    """A generator for ``seed`` and named streams (a task name), independent of call order."""
+    """A generator for ``seed`` and named streams (a task name), independent of call order.
+
+    One run's score is always resampled from the seed's own stream (no names), so lm-eval's
+    printed interval, ``ded report`` and ``ded teacher`` give the same numbers for the same
+    samples; named streams keep draws that are combined (tasks of an aggregate) independent.
+    """
     import zlib
 
-    return np.random.default_rng([seed, *(zlib.crc32(s.encode()) for s in streams)])
+    return np.random.default_rng([seed, *(zlib.crc32(s.encode()) for s in streams if s)])
 
 
 class _Padded:
@@ -181,10 +188,13 @@ class _Ballots:
 _Data = _Padded | _Ballots
 
 
-def _data(values: Samples | Sequence[Votes]) -> _Data:
-    if values and isinstance(values[0], Votes):
-        return _Ballots(values)  # type: ignore[arg-type]
-    return _Padded(values)  # type: ignore[arg-type]
+def _data(values: Questions) -> _Data:
+    votes = [v for v in values if isinstance(v, Votes)]
+    if not votes:
+        return _Padded([v for v in values if not isinstance(v, Votes)])
+    if len(votes) != len(values):
+        raise ValueError("a run mixes vote and number samples")
+    return _Ballots(votes)
 
 
 def _chunks(resamples: int, cells: int) -> Iterator[int]:
@@ -232,17 +242,13 @@ def estimate_from_draws(
     )
 
 
-def draws_of(
-    values: Samples | Sequence[Votes], resamples: int, rng: np.random.Generator
-) -> tuple[float, np.ndarray]:
+def draws_of(values: Questions, resamples: int, rng: np.random.Generator) -> tuple[float, np.ndarray]:
     """The statistic on ``values`` (avg@k for numbers, maj@k for :class:`Votes`) and its draws."""
     data = _data(values)
     return data.point(), _draws([data], resamples, rng)[0]
 
 
-def _bootstrap(
-    values: Samples | Sequence[Votes], resamples: int, seed: int, level: float, stream: str
-) -> Estimate:
+def _bootstrap(values: Questions, resamples: int, seed: int, level: float, stream: str) -> Estimate:
     _check(resamples, level)
     data = _data(values)
     draws = _draws([data], resamples, rng_for(seed, stream))[0]
@@ -308,7 +314,7 @@ def difference_from_draws(
 
 
 def paired_draws(
-    a: Samples | Sequence[Votes], b: Samples | Sequence[Votes], resamples: int, rng: np.random.Generator
+    a: Questions, b: Questions, resamples: int, rng: np.random.Generator
 ) -> tuple[float, float, np.ndarray]:
     """Point values of ``a`` and ``b`` and bootstrap draws of ``b - a`` on the same questions."""
     if len(a) != len(b):
@@ -319,8 +325,8 @@ def paired_draws(
 
 
 def paired_bootstrap(
-    a: Samples | Sequence[Votes],
-    b: Samples | Sequence[Votes],
+    a: Questions,
+    b: Questions,
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,

@@ -116,11 +116,11 @@ def _task(
         raise InputError(f"{sa.task}: {sa.metric} is logged differently in the two runs", path=str(sb.source))
     a, b = align(sa, sb)
     n = len(a.values)
-    pa, pb, draws = paired_draws(a.values, b.values, resamples, rng_for(seed, sa.task, "paired"))  # type: ignore[arg-type]
+    pa, pb, draws = paired_draws(a.values, b.values, resamples, rng_for(seed, sa.task, "paired"))
     diff = difference_from_draws(pa, pb, draws, level=level, seed=seed, questions=n)
     ests = []
-    for side, s in (("a", a), ("b", b)):
-        point, d = draws_of(s.values, resamples, rng_for(seed, sa.task, side))  # type: ignore[arg-type]
+    for s in (a, b):  # each run's own score: the seed's stream, the numbers lm-eval and ded report give
+        point, d = draws_of(s.values, resamples, rng_for(seed))
         ests.append(estimate_from_draws(point, d, level=level, seed=seed, questions=n, samples=s.count))
     scale = 100.0 if a.is_share and b.is_share else 1.0
     return TaskComparison(task=sa.task, metric=sa.metric, a=ests[0], b=ests[1], diff=diff, scale=scale), (

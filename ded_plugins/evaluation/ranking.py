@@ -109,11 +109,15 @@ def _intervals(
     parts = []
     for task, score in ranked.scores.items():
         samples = run.samples(task, _metric(score) or None)
-        point, draws = draws_of(samples.values, resamples, rng_for(seed, task, ranked.name))  # type: ignore[arg-type]
-        n = len(samples.values)
+        values = samples.values
+        n = len(values)
+        # the task's own interval from the seed's stream (the numbers lm-eval and ded report print);
+        # for the aggregate, independent draws per task
+        point, draws = draws_of(values, resamples, rng_for(seed))
         out[task] = estimate_from_draws(
             point, draws, level=level, seed=seed, questions=n, samples=samples.count
         )
+        draws = draws_of(values, resamples, rng_for(seed, task))[1]
         w = 1.0 if weights is None else weights.get(task, 0.0)
         parts.append((point, draws, w, n, samples.count))
     total = sum(p[2] for p in parts)

@@ -116,7 +116,7 @@ def build_report(
             if task not in run.tasks:
                 continue
             samples = run.samples(task, metric)
-            point, draws = draws_of(samples.values, resamples, rng_for(seed, task))  # type: ignore[arg-type]
+            point, draws = draws_of(samples.values, resamples, rng_for(seed))
             scores[task] = estimate_from_draws(
                 point, draws, level=level, seed=seed, questions=len(samples.values), samples=samples.count
             )

@@ -78,3 +78,5 @@ def test_lm_eval_chat_completions_against_transformers_serve(
     # the real output feeds ded report
     main(["report", f"served={tmp_path / 'out'}", "--out", str(tmp_path / "report")])
     assert "| **served** | " in capsys.readouterr().out
+    cell = json.loads((tmp_path / "report" / "report.json").read_text())["rows"][0]["scores"]["ded_aime25"]
+    assert [cell["low"], cell["high"]] == pytest.approx(results["pass@1_ci95,none"], abs=1e-6)  # one number
