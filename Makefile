@@ -58,6 +58,7 @@ demo: venv sysdeps
 bench: venv sysdeps
 	$(BIN)/python benchmarks/bench_diversity.py
 	$(BIN)/python benchmarks/bench_math_grading.py
+	$(BIN)/python benchmarks/bench_bootstrap.py
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_token_entropy.py
 
