@@ -36,10 +36,11 @@ def command(
     level: float,
     out: Path,
 ) -> None:
-    """Paired differences between lm-eval runs, with intervals and p-values.
+    """Paired differences between lm-eval runs.
 
-    RESULTS are lm-eval --output_path directories written with --log_samples, each as
-    PATH or LABEL=PATH; B - A per task on the questions both have (paired bootstrap).
+    B - A per task with its 95% interval and p-value (paired bootstrap). RESULTS are
+    lm-eval --output_path directories written with --log_samples, each as PATH or
+    LABEL=PATH; questions are paired by doc_id.
     """
     from ded_plugins.evaluation.compare import compare_runs, comparison_markdown, write_comparison
     from ded_plugins.evaluation.results import load_run

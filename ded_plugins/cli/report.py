@@ -42,8 +42,9 @@ def command(
     level: float,
     out: Path,
 ) -> None:
-    """Models x tasks with intervals; --paper puts the DED paper's numbers beside them.
+    """Models x tasks with intervals, vs the paper.
 
+    --paper puts the DED paper's numbers beside the matching rows, with the difference.
     RESULTS are lm-eval --output_path directories written with --log_samples, each as
     PATH or LABEL=PATH. A result matches a paper row by --as, by its label (a row key such
     as ds_32b) or by its model's hub id.
