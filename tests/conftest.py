@@ -1,15 +1,22 @@
-"""Shared fixtures: offline environment, the example pool, tiny models."""
+"""Shared fixtures: offline environment, the example pool, tiny models, a real OpenAI-compatible server."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from cli_support import DATA
+
+
+if TYPE_CHECKING:
+    from hf_server import HFServer
 
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -60,3 +67,24 @@ def example_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return site
+
+
+@pytest.fixture(scope="session")
+def hf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HFServer]:
+    """Hugging Face ``transformers serve`` on loopback with a tiny taught model, one per session.
+
+    The tests stop it (by pid) at the end of the session and check that it is gone.
+    """
+    missing = [m for m in ("fastapi", "uvicorn", "openai") if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"transformers serve needs transformers[serving] (the dev extra); missing {missing}")
+    from hf_server import start_server, teach_reasoning_model
+
+    base = tmp_path_factory.mktemp("hf-serve")
+    model = teach_reasoning_model(base / "model")
+    server = start_server(model, base / "serve.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+        assert server.proc.poll() is not None, "transformers serve still running after the session"

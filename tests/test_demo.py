@@ -25,6 +25,17 @@ def test_ded_demo_end_to_end(tmp_path: Path) -> None:
     assert "06_diversity" in proc.stdout  # the stage table
     report = out / "smoke" / "teacher" / "report.md"
     assert report.is_file()
+    # the teacher report shows intervals and says whether the winner's lead is larger than the noise
+    md = report.read_text()
+    winner = md.splitlines()[2]
+    assert "within noise" in winner or "larger than the noise" in winner, winner
+    assert "## Is the ranking larger than the noise?" in md
+    teacher = json.loads((out / "smoke" / "teacher" / "report.json").read_text())
+    assert isinstance(teacher["winner_within_noise"], bool)
+    assert ("(within noise)" in winner) is teacher["winner_within_noise"]
+    iv = teacher["noise"]["intervals"][teacher["winner"]]["ded_math500"]
+    assert iv["low"] <= iv["value"] <= iv["high"]
+    assert f"[{iv['low']:.3f}, {iv['high']:.3f}]" in md
     pngs = list((out / "smoke" / "teacher").glob("*.png"))
     assert pngs
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)

@@ -24,12 +24,14 @@ __all__ = ["BUILTIN_COMMANDS", "cli", "main"]
 
 #: the built-in commands, each ``ded_plugins.cli.<name>:command``
 BUILTIN_COMMANDS: tuple[str, ...] = (
+    "compare",
     "curate",
     "demo",
     "doctor",
     "grade",
     "plugins",
     "pool",
+    "report",
     "rollout",
     "sandbox",
     "show",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,7 +12,9 @@ from ded_plugins.rollouts.openai_client import Aborted, ChatResult, EndpointErro
 from ded_plugins.rollouts.types import Emit, Generation, SampleRequest, Sampling
 
 
-__all__ = ["OpenAIBackend", "assemble_text"]
+__all__ = ["OpenAIBackend", "assemble_text", "warn_if_not_sampling"]
+
+log = logging.getLogger(__name__)
 
 
 class OpenAIBackend:
@@ -55,15 +58,19 @@ class OpenAIBackend:
             **self.extra_body,
         }
 
+        texts: dict[str, list[str]] = {}
+
         async def one(req: SampleRequest, index: int, seed: int) -> None:
             params = {**base, "seed": seed} if self.send_seed else base
             result = await client.chat([{"role": "user", "content": req.prompt}], **params)
+            text = assemble_text(result)
+            texts.setdefault(req.question_id, []).append(text)
             emit(
                 Generation(
                     question_id=req.question_id,
                     sample_index=index,
                     seed=seed,
-                    text=assemble_text(result),
+                    text=text,
                     n_tokens=result.completion_tokens,
                     finish_reason=result.finish_reason,
                 )
@@ -88,10 +95,29 @@ class OpenAIBackend:
                             errors.append(exc)
                 if errors:
                     raise errors[0]
+                warn_if_not_sampling(texts, sampling.temperature, self.client.url)
             finally:
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def warn_if_not_sampling(texts: Mapping[str, Sequence[str]], temperature: float, url: str) -> bool:
+    """Warn when every question's samples came back identical although the temperature asks for
+    sampling: the server is not sampling, or seeds every request alike. Returns whether it warned."""
+    repeated = [t for t in texts.values() if len(t) >= 2]
+    if temperature <= 0 or not repeated or any(len(set(t)) > 1 for t in repeated):
+        return False
+    log.warning(
+        "%s: the samples of each of %d questions are identical although temperature is %g: the server "
+        "is not sampling (transformers serve samples only when the model's generation_config sets "
+        "do_sample; send extra_body: {generation_config: '{\"do_sample\": true}'}) or gives every "
+        "request the same seed",
+        url,
+        len(repeated),
+        temperature,
+    )
+    return True
 
 
 def assemble_text(result: ChatResult) -> str:

@@ -6,11 +6,20 @@ SGLang, hosted APIs). Requests run concurrently up to a limit; transport failure
 retried with exponential backoff and jitter, honouring ``Retry-After``. The read
 timeout defaults to an hour because a 32k-token chain of thought at ~10 tokens/s
 takes close to that.
+
+Servers differ from the OpenAI protocol in ways this client evens out (found against
+Hugging Face ``transformers serve``; README, "OpenAI-compatible servers"): an empty
+``stop`` list is not sent (``transformers serve`` fails on it with HTTP 500); a stop
+string the server left in the reply is cut off, as OpenAI's API does; error bodies are
+read whatever their shape (``{"error": {"message"}}``, FastAPI's ``{"detail"}``, plain
+text), and a 200 reply that is not a completion is an error naming the server, not a
+crash. Requests never stream and always ask for one choice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -114,6 +123,9 @@ class OpenAICompatClient:
         if self._http is None or self._slots is None:
             raise RuntimeError("use OpenAICompatClient inside 'async with'")
         body = {**params, "model": self.model, "messages": list(messages), "n": 1}
+        stops = _stops(body.pop("stop", None))
+        if stops:
+            body["stop"] = list(stops)
         last = ""
         async with self._slots:
             if self._aborted:
@@ -126,8 +138,8 @@ class OpenAICompatClient:
                     last = f"{type(exc).__name__}: {exc}"
                 else:
                     if response.status_code == 200:
-                        return _parse(response.json(), self.url)
-                    last = f"HTTP {response.status_code}: {response.text[:300]}"
+                        return _cut_at_stop(_parse(_json(response, self.url), self.url), stops)
+                    last = f"HTTP {response.status_code}: {_error_text(response)}"
                     if response.status_code not in RETRY_STATUSES:
                         raise EndpointError(f"{self.url}: {last}")
                     retry_after = _retry_after(response.headers.get("retry-after"))
@@ -143,6 +155,50 @@ class OpenAICompatClient:
     def _backoff(self, attempt: int) -> float:
         # full jitter keeps many concurrent clients from retrying in lock step
         return float(random.uniform(0.5, 1.0) * min(self.max_backoff_s, self.backoff_s * 2**attempt))
+
+
+def _stops(value: Any) -> tuple[str, ...]:
+    """The stop strings asked for: a string or a list of them; empty means none."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(str(s) for s in items if s)
+
+
+def _cut_at_stop(result: ChatResult, stops: Sequence[str]) -> ChatResult:
+    """The reply up to the first stop string: a server that leaves the stop string in (HF
+    ``stop_strings`` do) gets OpenAI's behaviour; for one that does not, nothing changes."""
+    cut = min((i for i in (result.content.find(s) for s in stops) if i >= 0), default=-1)
+    if cut < 0:
+        return result
+    return ChatResult(
+        content=result.content[:cut],
+        reasoning=result.reasoning,
+        finish_reason=result.finish_reason,
+        completion_tokens=result.completion_tokens,
+    )
+
+
+def _json(response: httpx.Response, url: str) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise EndpointError(f"{url}: HTTP 200 but the body is not JSON: {response.text[:300]!r}") from None
+
+
+def _error_text(response: httpx.Response) -> str:
+    """The server's own message: OpenAI's ``error.message``, FastAPI's ``detail``, or the text."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text[:300]
+    if isinstance(body, dict):
+        error = body.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        message = message or body.get("detail") or body.get("message")
+        if message:
+            return (message if isinstance(message, str) else json.dumps(message))[:300]
+    return response.text[:300]
 
 
 def _retry_after(value: str | None) -> float | None:

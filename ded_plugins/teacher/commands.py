@@ -94,7 +94,9 @@ def eval_command(spec: EvalSpec, *, student: str, model_dir: Path, output_path: 
     ]
     if spec.include_path:
         cmd += ["--include_path", spec.include_path]
-    return [*cmd, *spec.args]
+    # per-question samples: the report's intervals and paired gaps are computed from them
+    logged = [] if "--log_samples" in spec.args else ["--log_samples"]
+    return [*cmd, *spec.args, *logged]
 
 
 def read_scores(

@@ -44,8 +44,10 @@ def scores_plot(
     tasks: Sequence[str],
     scores: Mapping[str, Mapping[str, float]],
     aggregate: Mapping[str, float],
+    intervals: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
 ) -> None:
-    """Grouped bars: one group per task plus the aggregate, one bar per teacher."""
+    """Grouped bars: one group per task plus the aggregate, one bar per teacher; ``intervals``
+    (teacher -> task or ``"aggregate"`` -> (low, high)) draws error bars."""
     plt = _pyplot()
     labels = [*tasks, "aggregate"]
     width = 0.8 / max(len(teachers), 1)
@@ -54,9 +56,15 @@ def scores_plot(
     top = 0.0
     for i, t in enumerate(teachers):
         values = [scores[t].get(task, np.nan) for task in tasks] + [aggregate[t]]
-        top = max([top, *(v for v in values if v == v)])
+        bounds = [(intervals or {}).get(t, {}).get(label) for label in labels]
+        yerr = [
+            [v - b[0] if b else 0.0 for v, b in zip(values, bounds, strict=True)],
+            [b[1] - v if b else 0.0 for v, b in zip(values, bounds, strict=True)],
+        ]
+        top = max([top, *(v for v in values if v == v), *(b[1] for b in bounds if b)])
         colour = "0.6" if t == "base_student" else f"C{i}"
-        bars = ax.bar(x + (i - (len(teachers) - 1) / 2) * width, values, width, label=t, color=colour)
+        pos = x + (i - (len(teachers) - 1) / 2) * width
+        bars = ax.bar(pos, values, width, label=t, color=colour, yerr=yerr if intervals else None, capsize=3)
         ax.bar_label(bars, fmt="%.3f", fontsize=7)
     ax.set_ylim(0.0, top * 1.15 if top > 0 else 1.0)
     ax.set_xticks(x, labels)

@@ -1,4 +1,9 @@
-"""``report.md``, ``report.json`` and the plots of a ``ded teacher`` run; the winner comes first."""
+"""``report.md``, ``report.json`` and the plots of a ``ded teacher`` run; the winner comes first.
+
+Scores carry two-level bootstrap intervals and every pair of teachers its paired gap
+(:mod:`ded_plugins.evaluation.ranking`, from the students' logged lm-eval samples); the
+winner line says whether its lead is larger than the noise.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ded_plugins.evaluation.compare import fmt_p
+from ded_plugins.evaluation.ranking import AGGREGATE, RankedRun, RankingNoise, ranking_noise
 from ded_plugins.io import atomic_write, write_json
 from ded_plugins.teacher import plots
 
@@ -37,7 +44,10 @@ def _aggregate_label(config: TeacherConfig) -> str:
 
 
 def _plots(
-    config: TeacherConfig, ranked: Sequence[TeacherOutcome], baseline: TeacherOutcome | None
+    config: TeacherConfig,
+    ranked: Sequence[TeacherOutcome],
+    baseline: TeacherOutcome | None,
+    noise: RankingNoise,
 ) -> dict[str, str]:
     out = config.run_dir
     bars = [*ranked, *([baseline] if baseline else [])]
@@ -48,6 +58,8 @@ def _plots(
         config.eval.tasks,
         {o.name: {t: s["score"] for t, s in o.scores.items()} for o in bars},
         {o.name: o.aggregate or 0.0 for o in bars},
+        {name: {task: (e.low, e.high) for task, e in iv.items()} for name, iv in noise.intervals.items()}
+        or None,
     )
     made["scores"] = "scores.png"
     entropies = {
@@ -79,11 +91,73 @@ def _metric(o: TeacherOutcome, name: str, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else None
 
 
+def _interval(e: Any) -> str:
+    return "-" if e is None else f"{e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"
+
+
+def _noise_sentence(noise: RankingNoise, ranked: Sequence[TeacherOutcome]) -> str:
+    if len(ranked) < 2:
+        return ""
+    if noise.reason is not None:
+        return f" Noise not measured ({noise.reason})."
+    d = noise.lead
+    gap = f"gap {d.value:+.3f}, {round(d.level * 100)}% interval [{d.low:+.3f}, {d.high:+.3f}], p = "
+    gap += fmt_p(d.p_value, noise.resamples)
+    if d.significant:
+        return f" The lead over **{ranked[1].name}** is larger than the noise ({gap})."
+    return (
+        f" The lead over **{ranked[1].name}** is within noise ({gap}): the aggregate alone picks this "
+        "winner, so the pipeline goes on with it."
+    )
+
+
+def _noise_section(
+    config: TeacherConfig,
+    noise: RankingNoise,
+    ranked: Sequence[TeacherOutcome],
+    baseline: TeacherOutcome | None,
+) -> list[str]:
+    pct = round(noise.level * 100)
+    lines = ["## Is the ranking larger than the noise?", ""]
+    if noise.reason is not None:
+        return [*lines, f"Not measured: {noise.reason}.", ""]
+    lines += [
+        f"Scores with {pct}% intervals (two-level bootstrap: questions, then each question's samples; "
+        f"{noise.resamples} resamples, seed {noise.seed}):",
+        "",
+        "| teacher | " + " | ".join(config.eval.tasks) + " | aggregate |",
+        "|" + "---|" * (len(config.eval.tasks) + 2),
+    ]
+    named = [(o.name, o.name) for o in ranked] + (
+        [("student without SFT", baseline.name)] if baseline else []
+    )
+    for label, name in named:
+        iv = noise.intervals.get(name, {})
+        cells = [_interval(iv.get(t)) for t in config.eval.tasks]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {_interval(iv.get(AGGREGATE))} |")
+    lines += [
+        "",
+        "Gaps between teachers (higher-ranked minus lower-ranked, paired on the same questions):",
+        "",
+        f"| pair | aggregate gap | {pct}% interval | p | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for p in noise.pairs:
+        d = p.aggregate or p.tasks[0].diff
+        verdict = "larger than the noise" if d.significant else "within noise"
+        lines.append(
+            f"| {p.b} − {p.a} | {d.value:+.3f} | [{d.low:+.3f}, {d.high:+.3f}] | "
+            f"{fmt_p(d.p_value, noise.resamples)} | {verdict} |"
+        )
+    return [*lines, ""]
+
+
 def _markdown(
     config: TeacherConfig,
     ranked: Sequence[TeacherOutcome],
     baseline: TeacherOutcome | None,
     made: Mapping[str, str],
+    noise: RankingNoise,
 ) -> str:
     win = ranked[0]
     lines = [f"# Teacher smoke test `{config.run}`", ""]
@@ -97,9 +171,11 @@ def _markdown(
         )
     if baseline is not None:
         margin += f"; the student without SFT scores {_fmt(baseline.aggregate)}"
+    within = " (within noise)" if noise.winner_within_noise else ""
     lines += [
-        f"**Winner: {win.name}**: {_aggregate_label(config)} {_fmt(win.aggregate)}{margin}. "
-        f"Student `{config.student}`, {win.corpus_size} questions, one trajectory per question per teacher.",
+        f"**Winner: {win.name}**{within}: {_aggregate_label(config)} {_fmt(win.aggregate)}{margin}. "
+        f"Student `{config.student}`, {win.corpus_size} questions, one trajectory per question per teacher."
+        + _noise_sentence(noise, ranked),
         "",
     ]
     head = [
@@ -129,7 +205,8 @@ def _markdown(
         row = ["-", "student without SFT", _fmt(baseline.aggregate)]
         row += [_fmt(baseline.scores.get(t, {}).get("score")) for t in config.eval.tasks]
         lines.append("| " + " | ".join(row + ["-"] * 5) + " |")
-    lines += [""] + [f"![{k}]({v})" for k, v in made.items()] + [""]
+    lines += ["", *_noise_section(config, noise, ranked, baseline)]
+    lines += [f"![{k}]({v})" for k, v in made.items()] + [""]
     lines += [
         "## How to read this",
         "",
@@ -175,11 +252,20 @@ def write_report(
 ) -> dict[str, Any]:
     """Write plots, ``report.md`` and ``report.json`` into the run directory; return the JSON."""
     config.run_dir.mkdir(parents=True, exist_ok=True)
-    made = _plots(config, ranked, baseline)
+    noise = ranking_noise(
+        [RankedRun(name=o.name, eval_dir=o.dir / "eval", scores=o.scores) for o in ranked],
+        weights=config.weights,
+        extra=[RankedRun(name=baseline.name, eval_dir=baseline.dir / "eval", scores=baseline.scores)]
+        if baseline is not None
+        else [],
+        seed=config.seed,
+    )
+    made = _plots(config, ranked, baseline, noise)
     report = {
         "run": config.run,
         "student": config.student,
         "winner": ranked[0].name,
+        "winner_within_noise": noise.winner_within_noise,
         "ranking": [o.name for o in ranked],
         "aggregate": {"formula": _aggregate_label(config), "weights": config.weights, "note": AGGREGATE_NOTE},
         "tasks": list(config.eval.tasks),
@@ -199,9 +285,10 @@ def write_report(
         else {"aggregate": baseline.aggregate, "scores": baseline.scores, "steps": baseline.steps},
         "plots": made,
         "report": str(config.run_dir / "report.md"),
+        "noise": noise.to_dict(),
     }
     with atomic_write(config.run_dir / "report.md") as fh:
-        fh.write(_markdown(config, ranked, baseline, made))
+        fh.write(_markdown(config, ranked, baseline, made, noise))
     write_json(config.run_dir / "report.json", report)
     log.info("report: %s", config.run_dir / "report.md")
     return report

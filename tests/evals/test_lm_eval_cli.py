@@ -39,3 +39,6 @@ def test_stock_lm_eval_runs_ded_aime25(tiny_model: Path, local_data: dict[str, P
     samples = sorted((tmp_path / "out").rglob("samples_ded_aime25_*.jsonl"))
     rows = [json.loads(line) for line in samples[0].read_text().splitlines()]
     assert len(rows) == 2 and all(len(r["resps"][0]) == 2 for r in rows)  # k = 2 samples kept per doc
+    low, high = scores["pass@1_ci95,none"]  # the two-level bootstrap interval, beside lm-eval's stderr
+    assert 0.0 <= low <= scores["pass@1,none"] <= high <= 1.0
+    assert all(len(r["pass@1_ci95"]) == 2 and r["pass@1"] == sum(r["pass@1_ci95"]) / 2 for r in rows)

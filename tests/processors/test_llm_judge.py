@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,43 @@ def test_a_judge_prompt_file_changed_in_place_reruns_the_stage(tmp_path: Path, j
     assert second.stages[0]["dropped"] == {"llm_judge.wrong": 1}
     third = run_curation(load_curation_config(tmp_path / "c.yaml"), resume=True, progress=False)
     assert third.ran == () and len(server.prompts) == asked + 1  # unchanged: not asked again
+
+
+def test_judge_against_transformers_serve(hf_server: Any) -> None:
+    """A real server no one here wrote (session fixture): the tiny model answers math, never a
+    verdict line, so every reply is asked again, then rejected as judge_unparsable."""
+
+    def posts() -> int:
+        return hf_server.log.read_text(errors="replace").count('"POST /v1/chat/completions HTTP/1.1" 200')
+
+    judge = get_registry().build(
+        "processor",
+        "llm_judge",
+        {
+            "base_url": hf_server.base_url,
+            "model": hf_server.model,
+            "api_key_env": None,
+            "max_tokens": 48,
+            "parse_retries": 1,
+            "max_retries": 1,
+            "backoff_s": 0.01,
+            "concurrency": 1,
+        },
+    )
+    before = posts()
+    items = [
+        _item("What is 2 + 3?", "5", "<think>\n2 + 3 = 5\n</think>\n\nThe answer is $\\boxed{5}$."),
+        _item("What is 4 times 6?", "24", "<think>\n4 * 6 = 24\n</think>\n\n24"),
+        _item("unfinished", "4", "<think>\nstill thinking"),
+    ]
+    verdicts = judge.process(items)
+    assert [(v.passed, v.reason) for v in verdicts[:2]] == [(False, "judge_unparsable")] * 2
+    for v in verdicts[:2]:
+        assert v.details["attempts"] == 2 and v.details["judge"] == hf_server.model
+        assert v.details["last_reply"].strip()  # what the model said, kept for the report
+        assert parse_verdict(v.details["last_reply"]) is None
+    assert verdicts[2].reason == "no_final_answer"
+    deadline = time.monotonic() + 10
+    while posts() - before < 4 and time.monotonic() < deadline:  # the access log may lag a little
+        time.sleep(0.1)
+    assert posts() - before == 4  # 2 judged items x (1 + parse_retries); none for the unfinished one

@@ -265,3 +265,137 @@ def test_concurrency_limit_is_kept(tmp_path: Path, loopback: Any) -> None:
     server = loopback(slow)
     run_rollouts(_config(tmp_path, server.base_url, concurrency=3), progress=False)
     assert 1 < peak <= 3  # requests overlap, and never more than the limit
+
+
+def test_client_evens_out_server_differences(tmp_path: Path, loopback: Any) -> None:
+    import asyncio
+
+    from ded_plugins.rollouts.openai_client import EndpointError, OpenAICompatClient
+
+    def reply(body: dict[str, Any]) -> dict[str, Any]:
+        if body["messages"][0]["content"] == "fastapi":
+            return {"_status": 422, "detail": "Unexpected fields in the request: {'top_k'}"}
+        if body["messages"][0]["content"] == "openai":
+            return {"_status": 400, "error": {"message": "model not found", "type": "invalid_request_error"}}
+        return completion("thinking</think> answer STOP and more")  # the stop string left in
+
+    server = loopback(reply)
+
+    async def ask(text: str, **params: Any) -> str:
+        async with OpenAICompatClient(base_url=server.base_url, model="m", max_retries=0) as client:
+            return (await client.chat([{"role": "user", "content": text}], **params)).content
+
+    assert asyncio.run(ask("x", stop=["STOP", "never"])) == "thinking</think> answer "
+    assert asyncio.run(ask("x", stop="</think>")) == "thinking"
+    assert asyncio.run(ask("x", stop=[])) == "thinking</think> answer STOP and more"
+    assert "stop" not in server.requests[-1]  # an empty list is not sent
+    assert server.requests[0]["stop"] == ["STOP", "never"]
+    with pytest.raises(EndpointError, match=r"HTTP 422: Unexpected fields in the request: \{'top_k'\}$"):
+        asyncio.run(ask("fastapi"))
+    with pytest.raises(EndpointError, match=r"HTTP 400: model not found$"):
+        asyncio.run(ask("openai"))
+
+
+def test_not_sampling_is_warned(caplog: pytest.LogCaptureFixture) -> None:
+    from ded_plugins.rollouts.openai_backend import warn_if_not_sampling
+
+    with caplog.at_level("WARNING"):
+        assert warn_if_not_sampling({"q1": ["a", "a"], "q2": ["b", "b"]}, 0.6, "url")
+        assert not warn_if_not_sampling({"q1": ["a", "a"], "q2": ["b", "c"]}, 0.6, "url")
+        assert not warn_if_not_sampling({"q1": ["a", "a"]}, 0.0, "url")  # greedy on purpose
+        assert not warn_if_not_sampling({"q1": ["a"]}, 0.6, "url")  # one sample says nothing
+    assert sum("not sampling" in r.message for r in caplog.records) == 1
+
+
+# --- against a server no one here wrote: Hugging Face `transformers serve` (session fixture) ---------
+
+
+def _served_config(tmp_path: Path, server: Any, name: str, **over: Any) -> dict[str, Any]:
+    from ded_plugins.demo.pool import math_problems
+
+    questions = tmp_path / "served_questions.jsonl"
+    with questions.open("w") as fh:
+        for p in math_problems()[:3]:
+            fh.write(
+                json.dumps({"id": p.id, "domain": "math", "prompt": p.user_prompt, "answer": str(p.answer)})
+            )
+            fh.write("\n")
+    backend = {
+        "base_url": server.base_url,
+        "model": server.model,
+        "api_key_env": None,
+        # transformers serve samples only when asked through its own field (README), and seeds
+        # the global torch generator per request, so seeds reproduce one request at a time
+        "extra_body": {"generation_config": json.dumps({"do_sample": True})},
+        "concurrency": 1,
+        "max_retries": 1,
+        "backoff_s": 0.01,
+    }
+    return {
+        "output": str(tmp_path / name),
+        "model": "tiny-served",
+        "samples": 2,
+        "seed": 3,
+        "questions": str(questions),
+        "sampling": {"temperature": 0.8, "top_p": 0.95, "max_tokens": 64},
+        "backend": {"openai": {**backend, **over.pop("backend", {})}},
+        **over,
+    }
+
+
+def test_rollouts_from_transformers_serve_are_complete_resumable_and_seeded(
+    tmp_path: Path, hf_server: Any
+) -> None:
+    config = _served_config(tmp_path, hf_server, "rollouts.jsonl")
+    first = run_rollouts(config, progress=False)
+    assert (first.generated, first.total) == (6, 6)
+    rollouts = [r for _, r in read_rollouts(first.output)]
+    assert sorted((r.question_id, r.sample_index) for r in rollouts) == sorted(
+        (q, i) for q in {r.question_id for r in rollouts} for i in range(2)
+    )
+    for r in rollouts:
+        assert r.n_tokens is not None and 0 < r.n_tokens <= 64
+        assert r.finish_reason in ("stop", "length")
+        assert r.metadata["sampling"] == {"temperature": 0.8, "top_p": 0.95, "max_tokens": 64}
+        # the chat template opened <think> in the prompt; the reply closes it: the record has both
+        assert r.text.startswith("<think>\n") and "</think>" in r.text, r.text
+    assert any(r.finish_reason == "stop" for r in rollouts)  # the taught model ends its answers
+    assert len({r.text for r in rollouts}) > 3  # really sampled: other seeds, other texts
+    # resumable: one more sample per question generates only those
+    more = run_rollouts({**config, "samples": 3}, progress=False)
+    assert (more.existing, more.generated) == (6, 3)
+    keys = _keys(Path(config["output"]))
+    assert len(keys) == len(set(keys)) == 9
+    # seeded: the same config into a fresh file gives the same texts
+    again = run_rollouts({**config, "output": str(tmp_path / "again.jsonl")}, progress=False)
+    assert again.generated == 6
+    texts = {(r.question_id, r.sample_index): r.text for _, r in read_rollouts(again.output)}
+    assert texts == {(r.question_id, r.sample_index): r.text for r in rollouts}
+
+
+def test_transformers_serve_departures_are_handled(
+    tmp_path: Path, hf_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ded_plugins.errors import StageError
+
+    # without its generation_config the server decodes greedily whatever the temperature: warned
+    greedy = _served_config(tmp_path, hf_server, "greedy.jsonl", backend={"extra_body": {}})
+    with caplog.at_level("WARNING", logger="ded_plugins.rollouts.openai_backend"):
+        run_rollouts(greedy, progress=False)
+    assert any("the server is not sampling" in r.message for r in caplog.records)
+    # the stop string is cut off as OpenAI does (the server leaves it in); an empty stop list,
+    # which the server answers with HTTP 500, is not sent
+    for stop, name in ((["</think>"], "stopped.jsonl"), ([], "nostop.jsonl")):
+        cfg = _served_config(tmp_path, hf_server, name)
+        cfg["sampling"] = {**cfg["sampling"], "extra": {"stop": stop}}
+        run_rollouts(cfg, progress=False)
+        texts = [r.text for _, r in read_rollouts(Path(cfg["output"]))]
+        assert all(("</think>" in t) == (not stop) for t in texts), texts
+    # its error bodies ({"detail": ...}) are read: a wrong model name fails at once, saying why
+    wrong = _served_config(tmp_path, hf_server, "wrong.jsonl", backend={"model": "someone/else"})
+    with pytest.raises(StageError, match=r"HTTP 400: Server is pinned to"):
+        run_rollouts(wrong, progress=False)
+    odd = _served_config(tmp_path, hf_server, "odd.jsonl")
+    odd["sampling"] = {**odd["sampling"], "extra": {"min_p": 0.05}}  # a vLLM extra it does not know
+    with pytest.raises(StageError, match=r"HTTP 422: Unexpected fields in the request: \{'min_p'\}"):
+        run_rollouts(odd, progress=False)

@@ -160,6 +160,15 @@ def test_ded_teacher_end_to_end(
     assert f"**Winner: {report['winner']}**" in head
     assert "| rank | teacher | aggregate |" in head
     assert "ours, not the paper's" in md
+    # intervals from the logged samples (lm_eval ran with --log_samples), and the noise verdict
+    assert isinstance(report["winner_within_noise"], bool)
+    assert "## Is the ranking larger than the noise?" in md
+    for name in report["ranking"]:
+        iv = report["noise"]["intervals"][name]
+        assert set(iv) == {TASK, "ded_math500", "aggregate"}
+        assert iv["aggregate"]["value"] == pytest.approx(report["teachers"][name]["aggregate"])
+        assert iv[TASK]["questions"] == 2 and iv[TASK]["samples"] == 2  # exact_match: one per question
+    assert report["noise"]["pairs"][0]["higher"] == report["winner"]
     import matplotlib.pyplot as plt
 
     for png in ("scores.png", "entropy.png", "pca_shift.png"):

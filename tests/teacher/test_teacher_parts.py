@@ -239,3 +239,55 @@ def test_corpus_takes_one_rollout_per_question(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "unknown.jsonl", [{**rollout_to_dict(rows[0]), "question_id": "zz"}])
     with pytest.raises(InputError, match=r"unknown\.jsonl:1: rollout for unknown question 'zz'"):
         _corpus(tmp_path / "unknown.jsonl", "m", qs)
+
+
+def _logged_eval(out: Path, model: str, correct: list[list[int]]) -> None:
+    """An lm-eval output dir with --log_samples for ded_aime24 (``pass@1_ci95``: the k verdicts)."""
+    folder = out / model
+    folder.mkdir(parents=True)
+    date = "2026-01-01T00-00-00.0"
+    mean = float(np.mean([np.mean(q) for q in correct]))
+    (folder / f"results_{date}.json").write_text(
+        json.dumps({"results": {"ded_aime24": {"pass@1,none": mean}}})
+    )
+    rows = [
+        {"doc_id": i, "filter": "none", "doc_hash": str(i), "pass@1": float(np.mean(q)), "pass@1_ci95": q}
+        for i, q in enumerate(correct)
+    ]
+    (folder / f"samples_ded_aime24_{date}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+@pytest.mark.parametrize(("gap", "within"), [(2, True), (48, False)])
+def test_report_says_whether_the_lead_is_within_noise(tmp_path: Path, gap: int, within: bool) -> None:
+    cfg = load_teacher_config(_config(tmp_path, eval={"tasks": ["ded_aime24"]}))
+    rng = np.random.default_rng(0)
+    base = [[int(x) for x in rng.random(16) < 0.4] for _ in range(30)]
+    better = [list(q) for q in base]
+    wrong = [(i, j) for i, q in enumerate(better) for j, x in enumerate(q) if x == 0]
+    for n in rng.choice(len(wrong), gap, replace=False):
+        better[wrong[n][0]][wrong[n][1]] = 1
+    outcomes = []
+    for name, correct in (("qwq", better), ("r1", base)):
+        o = TeacherOutcome(name=name, dir=cfg.run_dir / name, corpus_size=4)
+        _logged_eval(o.dir / "eval", "model", correct)
+        o.scores = {"ded_aime24": {"metric": "pass@1,none", "score": float(np.mean(correct))}}
+        o.aggregate = _aggregate(o.scores, cfg.weights)
+        outcomes.append(o)
+    report = write_report(cfg, outcomes)
+    assert report["winner"] == "qwq" and report["winner_within_noise"] is within
+    lead = report["noise"]["pairs"][0]
+    assert (lead["higher"], lead["lower"]) == ("qwq", "r1")
+    assert lead["aggregate"]["value"] == pytest.approx(gap / 480)
+    md = (cfg.run_dir / "report.md").read_text()
+    winner = md.splitlines()[2]
+    if within:
+        assert winner.startswith("**Winner: qwq** (within noise): mean of the benchmark scores")
+        assert "The lead over **r1** is within noise (gap +0.004, 95% interval [" in winner
+    else:
+        assert winner.startswith("**Winner: qwq**: mean of the benchmark scores")
+        assert "The lead over **r1** is larger than the noise (gap +0.100" in winner
+    assert "## Is the ranking larger than the noise?" in md
+    qwq = report["noise"]["intervals"]["qwq"]["ded_aime24"]
+    assert f"| qwq | {qwq['value']:.3f} [{qwq['low']:.3f}, {qwq['high']:.3f}] |" in md
+    verdict = "within noise" if within else "larger than the noise"
+    assert f"| qwq − r1 | +{gap / 480:.3f} |" in md and md.count(f"| {verdict} |") == 1

@@ -3,7 +3,8 @@
 The filter sees every response of the run at once and executes all of them in parallel
 through one :class:`~ded_plugins.sandbox.Sandbox` (not one by one inside a metric); the
 metric then only reads each sample's verdict. ``pass@1`` is the share of passing samples
-per problem (avg@k), averaged over problems.
+per problem (avg@k), averaged over problems, with its two-level bootstrap standard error
+and 95% interval (``pass@1_boot_se``, ``pass@1_ci95``).
 
 Metadata keys (task YAML or ``--metadata '{...}'``):
 
@@ -14,7 +15,8 @@ Metadata keys (task YAML or ``--metadata '{...}'``):
   paper's window 2025-02-01 .. 2025-05-01, inclusive);
 * ``lcb_grader``: ``lcb2505`` (default) or ``lcb2501``; ``lcb_timeout_s`` (default 6 s per test);
   sandbox workers: the environment variable ``DED_LCB_WORKERS`` (default one per core);
-* ``ded_k``: samples per problem (default 16).
+* ``ded_k``: samples per problem (default 16); ``ded_resamples`` / ``ded_bootstrap_seed``: the
+  bootstrap (default 1000 resamples, seed 0).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 from ded_plugins._optional import require
 from ded_plugins.grading.code import extract_code
+from ded_plugins.integrations.lm_eval.intervals import bind_resampling, interval_values
 from ded_plugins.integrations.lm_eval.lcb_data import DEFAULT_WINDOW, LcbProblem, load_lcb_problems
 from ded_plugins.sandbox.jobs import DEFAULT_GRADER, GRADERS, RunRequest
 
@@ -141,13 +144,15 @@ def run_programs(
     return out
 
 
-def process_results(doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, float]:
+def process_results(doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, Any]:
     """``pass@1`` = share of the k samples that passed (avg@k); ``time_limit`` = share that timed out."""
     verdicts = results[0] if results and isinstance(results[0], list | tuple) else list(results)
     n = max(len(verdicts), 1)
+    passed = [int(bool(v.get("passed"))) for v in verdicts]
     return {
-        "pass@1": sum(bool(v.get("passed")) for v in verdicts) / n,
+        "pass@1": sum(passed) / n,
         "time_limit": sum(v.get("status") == "time_limit" for v in verdicts) / n,
+        **interval_values("pass@1", passed),
     }
 
 
@@ -159,6 +164,8 @@ def make_lcb_task_class() -> type:
         def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
             from ded_plugins.integrations.lm_eval.tasks import task_config
 
-            super().__init__(config=task_config(config)[0], **kwargs)
+            config, meta = task_config(config)
+            super().__init__(config=config, **kwargs)
+            bind_resampling(self._aggregation_list, meta)
 
     return DedLcbTask

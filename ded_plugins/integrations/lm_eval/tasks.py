@@ -5,7 +5,9 @@ here. Per document with ``k`` samples the metrics are ``pass@1`` (share of corre
 samples: avg@k), ``maj@k`` (the most frequent extracted answer is correct),
 ``think_finished`` (share of samples that closed their ``</think>``) and
 ``response_tokens`` (mean length, counted with the model's tokenizer when it can be
-loaded, else by a whitespace/punctuation split). Grading is
+loaded, else by a whitespace/punctuation split); ``pass@1`` and ``maj@k`` also come with
+a two-level bootstrap standard error and 95% interval (``pass@1_boot_se``,
+``pass@1_ci95``, ...; :mod:`~ded_plugins.integrations.lm_eval.intervals`). Grading is
 :func:`ded_plugins.grading.grade_math` (or :func:`~ded_plugins.grading.extract_choice`
 for multiple choice): the same definition of correct as curation.
 
@@ -15,7 +17,8 @@ Metadata keys (task YAML, ``--metadata '{...}'``; model_args arrive here too):
 * ``<name>_path`` (e.g. ``aime25_path``) or the environment variable ``DED_<NAME>_PATH``:
   a local JSONL file instead of the hub dataset;
 * ``think_required`` (default true): a sample without ``</think>`` has no answer; set it
-  false for non-reasoning models or servers that strip the thinking already.
+  false for non-reasoning models or servers that strip the thinking already;
+* ``ded_resamples`` (default 1000), ``ded_bootstrap_seed`` (default 0): the bootstrap.
 """
 
 from __future__ import annotations
@@ -32,9 +35,18 @@ from typing import Any
 
 from ded_plugins._optional import require
 from ded_plugins.errors import InputError
+from ded_plugins.integrations.lm_eval.intervals import (
+    bind_resampling,
+    bootstrap_ci95,
+    bootstrap_se,
+    interval_values,
+    votes_value,
+)
 
 
 __all__ = [
+    "bootstrap_ci95",
+    "bootstrap_se",
     "keep_all",
     "load_docs",
     "make_task_class",
@@ -141,7 +153,7 @@ def math_metrics(
     grader: str = "math",
     require_think_end: bool = True,
     count_tokens: Callable[[str], int] | None = None,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """The per-document metrics of a ``ded_*`` task (module docstring)."""
     from ded_plugins.grading import extract_choice, grade_many
 
@@ -163,10 +175,12 @@ def math_metrics(
         "maj@k": float(maj_correct),
         "think_finished": sum("</think>" in s for s in samples) / n,
         "response_tokens": sum(count(s) for s in samples) / n,
+        **interval_values("pass@1", [int(c) for c in correct]),
+        **interval_values("maj@k", votes_value(keys, correct)),
     }
 
 
-def process_results(doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, float]:
+def process_results(doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, Any]:
     """Plain ``process_results`` (no tokenizer, think required) for use outside the task class."""
     samples = results[0] if results and isinstance(results[0], list | tuple) else list(results)
     grader = "choice" if "choices" in doc else "math"
@@ -188,7 +202,7 @@ def make_task_class() -> type:
     from lm_eval.api.task import ConfigurableTask
 
     class DedTask(ConfigurableTask):  # type: ignore[misc]
-        """``ConfigurableTask`` plus ``ded_k`` -> ``repeats`` and tokenizer-counted lengths."""
+        """``ConfigurableTask`` plus ``ded_k`` -> ``repeats``, tokenizer-counted lengths, seeded intervals."""
 
         def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
             config, meta = task_config(config)
@@ -206,6 +220,7 @@ def make_task_class() -> type:
             self._tokenizer_name = meta.get("tokenizer") or meta.get("pretrained")
             self._counter: Callable[[str], int] | None = None
             super().__init__(config=config, **kwargs)
+            bind_resampling(self._aggregation_list, meta)
 
         def _count_tokens(self) -> Callable[[str], int] | None:
             if self._counter is None and self._tokenizer_name:
@@ -230,7 +245,7 @@ def make_task_class() -> type:
                 )
             return super().fewshot_context(doc, num_fewshot, *args, **kwargs)
 
-        def process_results(self, doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, float]:
+        def process_results(self, doc: Mapping[str, Any], results: Sequence[Any]) -> dict[str, Any]:
             samples = results[0] if results and isinstance(results[0], list | tuple) else list(results)
             return math_metrics(
                 [str(s) for s in samples],
