@@ -34,6 +34,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NewType
 
+from ded_plugins.errors import InputError
+from ded_plugins.io.files import read_json, write_json
+
 
 __all__ = [
     "InputPath",
@@ -226,8 +229,8 @@ class Step:
         """The marker's ``result`` when it holds this fingerprint, else ``None``."""
         fp = fingerprint or self.fingerprint()
         try:
-            data = json.loads(self.marker.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_json(self.marker, what="step marker")
+        except InputError:  # missing or torn: not done
             return None
         if not isinstance(data, dict) or data.get("fingerprint") != fp:
             return None
@@ -238,8 +241,6 @@ class Step:
         self, result: Mapping[str, Any], *, fingerprint: str | None = None, seconds: float = 0.0
     ) -> str:
         """Write the marker atomically (last, when everything else of the step is in place)."""
-        from ded_plugins.io import write_json
-
         fp = fingerprint or self.fingerprint()
         write_json(
             self.marker,

@@ -12,7 +12,6 @@ other entries are left exactly as they were.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from ded_plugins.chat import assistant_text
 from ded_plugins.errors import ConfigError, InputError, StageError
-from ded_plugins.io import atomic_write, file_lock, read_json, write_jsonl
+from ded_plugins.io import file_lock, read_json, write_json, write_jsonl
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import Question, Rollout
 
@@ -130,6 +129,5 @@ def merge_dataset_info(dataset_dir: Path, name: str, entry: Mapping[str, Any]) -
                 if key not in merged and key not in _SOURCE_KEYS:
                     merged[key] = value
         info[name] = merged
-        with atomic_write(path) as fh:  # key order kept: LLaMA-Factory users read this file
-            fh.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        write_json(path, info, sort_keys=False)  # its entries stay in the order their users wrote
     return path

@@ -66,9 +66,9 @@ def dumps_line(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def dump_json(obj: Any) -> str:
-    """Indented JSON with sorted keys, for small metadata files."""
-    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+def dump_json(obj: Any, *, sort_keys: bool = True) -> str:
+    """Indented JSON (keys sorted unless the file's own order matters), for small metadata files."""
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=sort_keys) + "\n"
 
 
 def write_jsonl(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -81,10 +81,10 @@ def write_jsonl(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
     return n
 
 
-def write_json(path: str | Path, obj: Any) -> None:
-    """Write ``obj`` as indented JSON atomically."""
+def write_json(path: str | Path, obj: Any, *, sort_keys: bool = True) -> None:
+    """Write ``obj`` as indented JSON atomically (``sort_keys=False`` keeps a file's own key order)."""
     with atomic_write(path) as fh:
-        fh.write(dump_json(obj))
+        fh.write(dump_json(obj, sort_keys=sort_keys))
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ded_plugins.io import atomic_write, read_jsonl, run_request_from_dict
+from ded_plugins.io import atomic_write, dumps_line, read_jsonl, run_request_from_dict
 from ded_plugins.sandbox.jobs import DEFAULT_GRADER
 from ded_plugins.sandbox.sandbox import Sandbox
 
@@ -43,5 +42,5 @@ def check_jsonl(
         results = box.run_many(requests)
     with atomic_write(out_path) as fh:
         for row, result in zip(rows, results, strict=True):
-            fh.write(json.dumps({**row, **result.to_dict()}, ensure_ascii=False) + "\n")
+            fh.write(dumps_line({**row, **result.to_dict()}))
     return CheckSummary(sum(r.passed for r in results), len(results), grader, box.isolation, out_path)

@@ -23,7 +23,6 @@ Metadata keys (task YAML, ``--metadata '{...}'``; model_args arrive here too):
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -42,6 +41,7 @@ from ded_plugins.integrations.lm_eval.intervals import (
     interval_values,
     votes_value,
 )
+from ded_plugins.io import read_jsonl
 
 
 __all__ = [
@@ -65,18 +65,6 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON ({exc.msg})", path=str(path), line=n) from exc
-    return rows
-
-
 def load_docs(**kwargs: Any) -> dict[str, Any]:
     """``custom_dataset`` of every ``ded_*`` task: a local JSONL when given, else the hub dataset."""
     datasets = require("datasets", "hf", purpose="loading lm-eval task data")
@@ -86,7 +74,7 @@ def load_docs(**kwargs: Any) -> dict[str, Any]:
         path = Path(str(local)).expanduser()
         if not path.is_file():
             raise InputError(f"no such file (given for {name}_path)", path=str(path))
-        return {"test": datasets.Dataset.from_list(_read_jsonl(path))}
+        return {"test": datasets.Dataset.from_list([row for _, row in read_jsonl(path)])}
     split = datasets.load_dataset(
         kwargs["ded_hub_id"], kwargs.get("ded_hub_config"), split=kwargs.get("ded_hub_split", "test")
     )
