@@ -13,9 +13,19 @@ from ded_plugins.records import Question, QuestionGroup, Rollout, Verdict
 if TYPE_CHECKING:
     from ded_plugins.engine.units import Job, Unit, UnitReport
     from ded_plugins.registry import Registry
+    from ded_plugins.rollouts.types import Emit, SampleRequest, Sampling
+    from ded_plugins.teacher.context import TeacherContext
 
 
-__all__ = ["Executor", "Exporter", "Processor", "Selector", "StageContext"]
+__all__ = [
+    "Executor",
+    "Exporter",
+    "Processor",
+    "RolloutBackend",
+    "Selector",
+    "StageContext",
+    "TeacherMetric",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,3 +108,20 @@ class Executor(Protocol):
     def run(self, job: Job, units: Sequence[Unit], on_done: Callable[[Unit, UnitReport], None]) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class RolloutBackend(Protocol):
+    """Generates samples; calls ``emit`` once per finished sample, in any order.
+
+    It raises when it cannot go on; what it emitted before is kept by the runner.
+    """
+
+    def generate(self, requests: Sequence[SampleRequest], sampling: Sampling, emit: Emit) -> None: ...
+
+
+@runtime_checkable
+class TeacherMetric(Protocol):
+    """``compute`` returns a JSON-ready mapping that goes into ``report.json``."""
+
+    def compute(self, context: TeacherContext) -> Mapping[str, Any]: ...

@@ -19,9 +19,10 @@ from typing import IO, Any
 from ded_plugins.configs.rollout import RolloutConfig, load_rollout_config
 from ded_plugins.errors import ConfigError, InputError
 from ded_plugins.io import dumps_line, read_rollouts, rollout_to_dict
+from ded_plugins.protocols import RolloutBackend
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
-from ded_plugins.rollouts.types import Generation, RolloutBackend, SampleRequest, derive_seed
+from ded_plugins.rollouts.types import Generation, SampleRequest, derive_seed
 from ded_plugins.steps import Step
 
 

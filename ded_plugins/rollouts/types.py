@@ -8,12 +8,12 @@ loses only what was in flight.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 
-__all__ = ["Emit", "Generation", "RolloutBackend", "SampleRequest", "Sampling", "derive_seed"]
+__all__ = ["Emit", "Generation", "SampleRequest", "Sampling", "derive_seed"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,16 +59,6 @@ class Generation:
 
 
 Emit = Callable[[Generation], None]
-
-
-@runtime_checkable
-class RolloutBackend(Protocol):
-    """Generates samples; calls ``emit`` once per finished sample, in any order.
-
-    It raises when it cannot go on; what it emitted before is kept by the runner.
-    """
-
-    def generate(self, requests: Sequence[SampleRequest], sampling: Sampling, emit: Emit) -> None: ...
 
 
 def derive_seed(seed: int, question_id: str, sample_index: int) -> int:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
 
 
-__all__ = ["TeacherContext", "TeacherMetric", "load_model"]
+__all__ = ["TeacherContext", "load_model"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,13 +32,6 @@ class TeacherContext:
     out_dir: Path
     registry: Registry
     base_dir: Path
-
-
-@runtime_checkable
-class TeacherMetric(Protocol):
-    """``compute`` returns a JSON-ready mapping that goes into ``report.json``."""
-
-    def compute(self, context: TeacherContext) -> Mapping[str, Any]: ...
 
 
 def load_model(

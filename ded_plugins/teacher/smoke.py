@@ -23,12 +23,12 @@ from ded_plugins.configs.rollout import RolloutConfig
 from ded_plugins.configs.teacher import TeacherConfig, TeacherSpec, load_teacher_config
 from ded_plugins.errors import InputError
 from ded_plugins.io import read_rollouts
-from ded_plugins.protocols import StageContext
+from ded_plugins.protocols import StageContext, TeacherMetric
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
 from ded_plugins.steps import Step, digest
 from ded_plugins.teacher.commands import eval_command, file_log, read_scores, run_logged, train_command
-from ded_plugins.teacher.context import TeacherContext, TeacherMetric
+from ded_plugins.teacher.context import TeacherContext
 from ded_plugins.teacher.outcome import TeacherOutcome
 
 
