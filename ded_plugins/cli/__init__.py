@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -78,8 +80,15 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM ends ``ded`` as Ctrl-C does: worker pools and sandboxes are shut down on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         return cli.main(args=argv, prog_name="ded", standalone_mode=False)
     except DedError as exc:
