@@ -14,8 +14,8 @@ rule (relative to the config file that names them) and hashes them into the fing
 of the stage that reads them.
 
 Content hashes are remembered per (path, size, mtime, ctime, inode) in a small SQLite
-file under ``$DED_CACHE_DIR`` (default ``~/.cache/ded-plugins``), so a 60 GB model
-directory is read once, not on every run; any write to a file changes its ctime.
+file (``$DED_HASH_CACHE``, default ``~/.cache/ded-plugins/file-hashes.sqlite``), so a 60 GB
+model directory is read once, not on every run; any write to a file changes its ctime.
 """
 
 from __future__ import annotations
@@ -94,10 +94,12 @@ class _HashCache:
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or self._failed:
             return self._db
-        root = Path(os.environ.get("DED_CACHE_DIR") or Path.home() / ".cache" / "ded-plugins")
+        env = os.environ.get("DED_HASH_CACHE")
+        xdg = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        path = Path(env) if env else xdg / "ded-plugins" / "file-hashes.sqlite"
         try:
-            root.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(root / "file-hashes.sqlite", timeout=30, check_same_thread=False)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30, check_same_thread=False)
             db.execute(
                 "CREATE TABLE IF NOT EXISTS hashes (path TEXT, size INT, mtime INT, ctime INT, ino INT,"
                 " sha256 TEXT, PRIMARY KEY (path, size, mtime, ctime, ino))"

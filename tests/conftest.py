@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# the content-hash cache of this test session, not the user's
+os.environ.setdefault("DED_HASH_CACHE", str(Path(tempfile.mkdtemp(prefix="ded-hashes-")) / "hashes.sqlite"))
 
 
 @pytest.fixture
