@@ -46,6 +46,7 @@ __all__ = [
     "content_digest",
     "ded_version",
     "digest",
+    "plain",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,18 @@ ModelRef = NewType("ModelRef", str)
 
 #: entries skipped when hashing a directory: our own bookkeeping and bytecode caches
 _SKIP_NAMES = frozenset({".ded_cache", ".ded", "__pycache__", ".lock"})
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-able data: records with ``to_dict()`` (question sources) become mappings."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def canonical_json(obj: Any) -> str:

@@ -6,31 +6,18 @@ from pathlib import Path
 
 import click
 
+from ded_plugins.cli._options import statistics
+
 
 @click.command()
 @click.argument("results", nargs=-1, required=True)
-@click.option(
-    "--task", "tasks", multiple=True, help="Task to compare (repeatable; default: every common task)."
-)
-@click.option("--metric", default=None, help="Metric to compare (default: pass@1 where a task has it).")
 @click.option("--all-pairs", is_flag=True, help="Compare every pair, not each run with the first.")
-@click.option("--resamples", default=1000, show_default=True, type=click.IntRange(min=2))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option(
-    "--level", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True)
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("compare"),
-    show_default=True,
-    help="Where compare.md, compare.json and compare.png go.",
-)
+@statistics(out="compare", what="compare")
 def command(
     results: tuple[str, ...],
+    all_pairs: bool,
     tasks: tuple[str, ...],
     metric: str | None,
-    all_pairs: bool,
     resamples: int,
     seed: int,
     level: float,

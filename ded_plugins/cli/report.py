@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ded_plugins.cli._options import statistics
+
 
 @click.command()
 @click.argument("results", nargs=-1, required=True)
@@ -17,20 +19,7 @@ import click
     metavar="LABEL=ROW",
     help="The paper row a result is (repeatable), e.g. mine=ntele_r1_32b_math.",
 )
-@click.option("--task", "tasks", multiple=True, help="Task to show (repeatable; default: every task).")
-@click.option("--metric", default=None, help="Metric to show (default: pass@1 where a task has it).")
-@click.option("--resamples", default=1000, show_default=True, type=click.IntRange(min=2))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option(
-    "--level", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True)
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("report"),
-    show_default=True,
-    help="Where report.md, report.json and report.png go.",
-)
+@statistics(out="report", what="show")
 def command(
     results: tuple[str, ...],
     paper: bool,

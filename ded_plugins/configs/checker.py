@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
 from ded_plugins.errors import ConfigError
+from ded_plugins.io.pools import iter_questions
 from ded_plugins.io.records import read_questions
 from ded_plugins.io.yamlfile import load_yaml
 from ded_plugins.records import Question
@@ -54,6 +55,17 @@ class QuestionSource:
     domain: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
     limit: int | None = None
+
+    def rows(self) -> Iterator[tuple[int | None, Question]]:
+        """``(line, question)`` in file order, streamed (duplicate ids are the reader's to check)."""
+        return iter_questions(
+            self.path,
+            format=self.format,
+            split=self.split,
+            columns=dict(self.columns) or None,
+            default_domain=self.domain,
+            limit=self.limit,
+        )
 
     def read(self) -> dict[str, Question]:
         """The pool, keyed by question id, in file order."""

@@ -33,6 +33,7 @@ from typing import Any
 from ded_plugins.configs.checker import Checker, ComponentSpec, QuestionSource, open_config
 from ded_plugins.errors import ConfigError
 from ded_plugins.registry import STAGE_KINDS, Registry, hints_of
+from ded_plugins.steps import plain
 
 
 __all__ = ["CurationConfig", "RolloutInput", "StageSpec", "load_curation_config"]
@@ -89,23 +90,10 @@ class CurationConfig:
             "seed": self.seed,
             "questions": self.questions.to_dict(),
             "rollouts": [{"path": str(r.path), "role": r.role} for r in self.rollouts],
-            "stages": [{s.name: _plain(s.params)} for s in self.stages],
-            "export": [{s.name: _plain(s.params)} for s in self.export],
+            "stages": [{s.name: plain(s.params)} for s in self.stages],
+            "export": [{s.name: plain(s.params)} for s in self.export],
             "executor": {self.executor[0]: dict(self.executor[1])},
         }
-
-
-def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameters as JSON (question sources become their resolved mappings)."""
-    out: dict[str, Any] = {}
-    for k, v in params.items():
-        if isinstance(v, QuestionSource):
-            out[k] = v.to_dict()
-        elif isinstance(v, Mapping) and v and all(isinstance(x, QuestionSource) for x in v.values()):
-            out[k] = {name: src.to_dict() for name, src in v.items()}
-        else:
-            out[k] = v
-    return out
 
 
 def load_curation_config(

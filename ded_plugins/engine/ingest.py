@@ -27,7 +27,7 @@ import numpy as np
 from ded_plugins.configs.curate import CurationConfig, RolloutInput
 from ded_plugins.errors import InputError
 from ded_plugins.io.files import atomic_write, dumps_line, read_json, read_jsonl_spans, write_json
-from ded_plugins.io.records import iter_questions, rollout_from_dict
+from ded_plugins.io.records import rollout_from_dict
 from ded_plugins.io.rows import stage_row, verdict_to_dict
 from ded_plugins.io.store import write_question_store
 from ded_plugins.steps import Step, content_digest, digest
@@ -142,16 +142,7 @@ def ingest(config: CurationConfig, *, progress: bool = True) -> InputState:
 
 def _write_store(config: CurationConfig, path: Path) -> tuple[int, list[str]]:
     """The pool into the run's question store (ids checked unique)."""
-    q = config.questions
-    rows = iter_questions(
-        q.path,
-        format=q.format,
-        split=q.split,
-        columns=dict(q.columns) or None,
-        default_domain=q.domain,
-        limit=q.limit,
-    )
-    return write_question_store(path, rows, source=q.path)
+    return write_question_store(path, config.questions.rows(), source=config.questions.path)
 
 
 def _id_hash(rid: str) -> int:

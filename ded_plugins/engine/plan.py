@@ -22,8 +22,10 @@ from ded_plugins.io.rows import iter_row_spans
 __all__ = ["group_units", "processor_units"]
 
 
-def _unit_path(units_dir: Path, index: int) -> str:
-    return str(units_dir / f"{index:06d}.jsonl")
+def _unit(units: list[Unit], units_dir: Path, spans: tuple[tuple[str, int, int], ...], rows: int) -> None:
+    """Append the next unit (its index is its place in the merge order)."""
+    index = len(units)
+    units.append(Unit(index=index, spans=spans, output=str(units_dir / f"{index:06d}.jsonl"), rows=rows))
 
 
 def processor_units(files: Sequence[Path], units_dir: Path, rows_per_unit: int) -> list[Unit]:
@@ -32,33 +34,16 @@ def processor_units(files: Sequence[Path], units_dir: Path, rows_per_unit: int) 
     for path in files:
         if not path.is_file():
             continue
-        start = None
-        end = 0
-        count = 0
+        start: int | None = None
+        end = count = 0
         for offset, length, _ in iter_row_spans(path):
-            if start is None:
-                start = offset
-            end = offset + length
-            count += 1
+            start = offset if start is None else start
+            end, count = offset + length, count + 1
             if count == rows_per_unit:
-                units.append(
-                    Unit(
-                        index=len(units),
-                        spans=((str(path), start, end - start),),
-                        output=_unit_path(units_dir, len(units)),
-                        rows=count,
-                    )
-                )
+                _unit(units, units_dir, ((str(path), start, end - start),), count)
                 start, count = None, 0
-        if start is not None and count:
-            units.append(
-                Unit(
-                    index=len(units),
-                    spans=((str(path), start, end - start),),
-                    output=_unit_path(units_dir, len(units)),
-                    rows=count,
-                )
-            )
+        if start is not None:
+            _unit(units, units_dir, ((str(path), start, end - start),), count)
     return units
 
 
@@ -95,8 +80,6 @@ def group_units(files: Sequence[Path], units_dir: Path, rows_per_unit: int, *, o
         if g == len(bounds) - 1 or (not one_unit and size >= rows_per_unit):
             lo, hi = int(bounds[first]), int(bounds[g])
             spans = tuple((names[int(f[i])], int(o[i]), int(n[i])) for i in range(lo, hi))
-            units.append(
-                Unit(index=len(units), spans=spans, output=_unit_path(units_dir, len(units)), rows=hi - lo)
-            )
+            _unit(units, units_dir, spans, hi - lo)
             first = g
     return units

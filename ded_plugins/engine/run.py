@@ -39,7 +39,7 @@ from ded_plugins.plugins import get_plugin_manager, get_registry
 from ded_plugins.protocols import Executor, StageContext
 from ded_plugins.records import Rollout
 from ded_plugins.registry import STAGE_KINDS, Component, Registry
-from ded_plugins.steps import Step, ded_version, digest
+from ded_plugins.steps import Step, ded_version, digest, plain
 
 
 __all__ = ["CurationResult", "curate", "run_curation"]
@@ -83,22 +83,11 @@ class _Stage:
         return Step(
             name=self.dirname,
             marker=run_dir / self.dirname / "step.json",
-            params={"component": self.spec.name, "kind": self.component.kind, "params": _jsonable(params)},
+            params={"component": self.spec.name, "kind": self.component.kind, "params": plain(params)},
             inputs=dict(self.spec.inputs),
             after=after,
             exclude=(run_dir.absolute(),),
         )
-
-
-def _jsonable(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def run_curation(
@@ -386,7 +375,7 @@ def _run_stage(
         "stage": stage.dirname,
         "component": stage.spec.name,
         "kind": stage.component.kind,
-        "params": _jsonable(dict(stage.spec.params)),
+        "params": plain(dict(stage.spec.params)),
         **counter.to_dict(),
         "units": len(units),
         "by_node": dict(sorted(by_node.items())),
@@ -487,7 +476,7 @@ def _run_exporter(
         "stage": exporter.dirname,
         "component": exporter.spec.name,
         "kind": "exporter",
-        "params": _jsonable(dict(exporter.spec.params)),
+        "params": plain(dict(exporter.spec.params)),
         "input": len(kept),
         "summary": summary,
         "seconds": round(time.perf_counter() - started, 3),

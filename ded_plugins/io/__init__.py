@@ -21,9 +21,14 @@ from ded_plugins.io.files import (
     write_json,
     write_jsonl,
 )
-from ded_plugins.io.pools import iter_pool, question_format, question_row_writer, question_rows
-from ded_plugins.io.records import (
+from ded_plugins.io.pools import (
+    iter_pool,
     iter_questions,
+    question_format,
+    question_row_writer,
+    question_rows,
+)
+from ded_plugins.io.records import (
     question_from_dict,
     question_to_dict,
     read_checked_rollouts,

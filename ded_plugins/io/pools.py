@@ -17,7 +17,7 @@ from ded_plugins.io.records import _read_hf, question_from_dict
 from ded_plugins.records import Question
 
 
-__all__ = ["iter_pool", "question_format", "question_row_writer", "question_rows"]
+__all__ = ["iter_pool", "iter_questions", "question_format", "question_row_writer", "question_rows"]
 
 
 def question_format(path: str | Path, format: str = "auto") -> str:
@@ -58,6 +58,38 @@ def question_rows(
             yield int(i or 0), row
 
 
+def _parsed(
+    path: str, format: str, split: str, columns: Mapping[str, str] | None, default_domain: str | None
+) -> Iterator[tuple[int, Mapping[str, Any], Question]]:
+    for n, row in question_rows(path, format=format, split=split):
+        yield (
+            n,
+            row,
+            question_from_dict(row, path=path, line=n, columns=columns, default_domain=default_domain),
+        )
+
+
+def iter_questions(
+    path: str | Path,
+    *,
+    format: str = "auto",
+    split: str = "train",
+    columns: Mapping[str, str] | None = None,
+    default_domain: str | None = None,
+    limit: int | None = None,
+) -> Iterator[tuple[int, Question]]:
+    """``(line, question)`` of a pool in file order, streamed and validated (duplicates not checked)."""
+    p = str(path)
+    n = 0
+    for line, _, q in _parsed(p, format, split, columns, default_domain):
+        yield line, q
+        n += 1
+        if limit is not None and n >= limit:
+            break
+    if n == 0:
+        raise InputError("no questions found", path=p)
+
+
 def iter_pool(
     path: str | Path,
     *,
@@ -73,8 +105,7 @@ def iter_pool(
     """
     p = str(path)
     first: dict[str, int] = {}
-    for n, row in question_rows(p, format=format, split=split):
-        q = question_from_dict(row, path=p, line=n, columns=columns, default_domain=default_domain)
+    for n, row, q in _parsed(p, format, split, columns, default_domain):
         if q.id in first:
             raise InputError(
                 f"duplicate question id {q.id!r} (first at row {first[q.id]})", path=p, line=n, field="id"

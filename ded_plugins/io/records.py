@@ -22,7 +22,6 @@ from ded_plugins.sandbox.jobs import RunRequest
 
 
 __all__ = [
-    "iter_questions",
     "question_from_dict",
     "question_to_dict",
     "read_checked_rollouts",
@@ -202,32 +201,6 @@ def question_to_dict(q: Question) -> dict[str, Any]:
     return out
 
 
-def iter_questions(
-    path: str | Path,
-    *,
-    format: str = "auto",
-    split: str = "train",
-    columns: Mapping[str, str] | None = None,
-    default_domain: str | None = None,
-    limit: int | None = None,
-) -> Iterator[tuple[int | None, Question]]:
-    """``(line, question)`` of a pool in file order, streamed and validated (duplicates not checked)."""
-    from ded_plugins.io.pools import question_rows
-
-    p = str(path)
-    n = 0
-    for lineno, obj in question_rows(p, format=format, split=split):
-        yield (
-            lineno,
-            question_from_dict(obj, path=p, line=lineno, columns=columns, default_domain=default_domain),
-        )
-        n += 1
-        if limit is not None and n >= limit:
-            break
-    if n == 0:
-        raise InputError("no questions found", path=p)
-
-
 def read_questions(
     path: str | Path,
     *,
@@ -240,6 +213,8 @@ def read_questions(
     """Read a question pool keyed by id, in file order; duplicate ids are an error."""
     out: dict[str, Question] = {}
     first_line: dict[str, int | None] = {}
+    from ded_plugins.io.pools import iter_questions
+
     rows = iter_questions(
         path, format=format, split=split, columns=columns, default_domain=default_domain, limit=limit
     )

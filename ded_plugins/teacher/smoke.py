@@ -26,7 +26,7 @@ from ded_plugins.io import read_rollouts
 from ded_plugins.protocols import StageContext, TeacherMetric
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
-from ded_plugins.steps import Step, digest
+from ded_plugins.steps import Step, digest, plain
 from ded_plugins.teacher.commands import eval_command, file_log, read_scores, run_logged, train_command
 from ded_plugins.teacher.context import TeacherContext
 from ded_plugins.teacher.outcome import TeacherOutcome
@@ -230,22 +230,11 @@ def _teacher(
             outcome,
             f"metric_{m.name}",
             partial(_compute, metric, context),
-            params={"metric": m.name, "params": _plain(declared)},
+            params={"metric": m.name, "params": plain(declared)},
             inputs={**m.inputs, **({"teacher_model": spec.model_path} if spec.model_path else {})},
             after=trained,
         )
     return outcome
-
-
-def _plain(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _compute(metric: TeacherMetric, context: TeacherContext) -> dict[str, Any]:
