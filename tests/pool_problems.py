@@ -69,3 +69,7 @@ def read_jsonl(path: object) -> list[dict[str, object]]:
 
     text = Path(str(path)).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+#: the DeepSeek-R1 paper's LiveCodeBench window, inside the o1 files' dates (theirs end 2025-01-04)
+LCB_WINDOW = ("2024-08-01", "2025-02-01")

@@ -38,10 +38,6 @@ def math_benchmarks(local_tasks: dict[str, str]) -> list:
     return load_benchmarks("ded_aime24,ded_aime25,ded_math500", metadata=local_tasks)
 
 
-#: the DeepSeek-R1 paper's LiveCodeBench window, inside the o1 files' dates (theirs end 2025-01-04)
-LCB_WINDOW = ("2024-08-01", "2025-02-01")
-
-
 @pytest.fixture(scope="session")
 def lcb_file(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 880 real LiveCodeBench release_v5 problems (statements, platforms, contests, dates) as a

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import DATA
-from conftest import LCB_WINDOW
+from pool_problems import LCB_WINDOW
 
 from ded_plugins.errors import ConfigError
 from ded_plugins.integrations.lm_eval.benchmarks import (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import LCB_WINDOW
+from pool_problems import LCB_WINDOW
 
 from ded_plugins.integrations.lm_eval.benchmarks import load_benchmark
 from ded_plugins.pool import Decontaminator
