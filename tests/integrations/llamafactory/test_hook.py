@@ -14,7 +14,7 @@ from ded_plugins.errors import ConfigError
 from ded_plugins.integrations.llamafactory import hook
 
 
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+RECIPES = Path(__file__).resolve().parents[3] / "recipes"
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.train]
 
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+RECIPES = Path(__file__).resolve().parents[3] / "recipes"
 BIN = Path(sys.executable).parent
 
 
