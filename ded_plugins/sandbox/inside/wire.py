@@ -14,10 +14,11 @@ no message kind, key, tag or byte of the protocol is spelled anywhere else
 **Frames.** Everything but one control byte travels as a frame: a 4-byte big-endian
 length (:data:`HEADER`), then that many bytes of body. A body is JSON as ``json.dumps``
 writes it by default (so the bytes of a message are fixed), except a job's payload,
-which is ``marshal`` data. The supervisor refuses a frame over :data:`MAX_FRAME`; the
-worker stops reading a child's report once it passes the job's output cap (plus 4 KiB),
-kills the child and reports :data:`OLE_REPORT` instead. The only other thing on a pipe
-is :data:`RUN_NEXT`, one byte from the worker to the child.
+which is ``marshal`` data. The supervisor refuses a frame over :data:`MAX_FRAME`. A
+child sends :data:`OLE_REPORT` in place of a report longer than the job's output cap;
+the worker stops reading one that passes the cap by 4 KiB, kills the child and reports
+:data:`OLE_REPORT` itself. The only other thing on a pipe is :data:`RUN_NEXT`, one byte
+from the worker to the child.
 
 **Start-up.** The supervisor starts ``python -I -S ded_worker.py CONFIG``; CONFIG is a
 JSON object ``{SITE: [directories to import from], NAMESPACED: bool, NUMPY: bool}``, plus
@@ -48,17 +49,19 @@ At most once per job, while it waits for a report, the worker may also send
 **A script** (``WorkerProcess.run_script``, a trusted checker): the header carries
 ``N_TESTS: 0, MODE: SCRIPT``, the payload ``MODE: SCRIPT``, ``GRADER: SCRIPT`` and
 ``FILES: [[name, text], ...]``. The child writes the files into its work directory, runs
-the code as ``__main__`` with their paths as arguments and reports once (``KIND: EXIT``);
-the worker answers ``{TYPE: END, COMPILE: true, CPU}`` and that report, and sends no ASLEEP.
+the code as ``__main__`` with their paths as arguments and reports once (``KIND: EXIT``
+unless it was stopped); the worker answers ``{TYPE: END, COMPILE: true, CPU}`` and that
+report, and sends no ASLEEP.
 
 **Reports** (a JSON object; the child's are untrusted, and the supervisor takes anything
 else for an EXC report):
 
 * ``{KIND: OK}``: compiled; ``{KIND: OK, VALUE: encoded}``: a call returned;
   ``{KIND: OK, OUT: text}``: a stdin program printed;
-* ``{KIND: EXC, ERR: repr, TIMED_OUT: bool, MEMORY: bool}``: the program raised;
-  ``{KIND: EXC, ERR, MEMORY: true}`` or ``{KIND: EXC, ERR, BASE: true}``: a MemoryError or a
-  ``BaseException`` got past the test harness;
+* ``{KIND: EXC, ERR: repr, TIMED_OUT: bool, MEMORY: bool}``: the program raised (TIMED_OUT:
+  a timeout exception, judged a time limit); ``{KIND: EXC, ERR, MEMORY: true}`` or
+  ``{KIND: EXC, ERR, BASE: true}``: a MemoryError or a ``BaseException`` got past the test
+  harness; ``{KIND: EXC, ERR}``: no function to call, or a value JSON cannot hold;
 * ``{KIND: EXIT, EXIT_CODE: int}`` (with ERR when it raised): a script ended;
 * the worker's own, in place of the child's: ``{KIND: TLE}`` (time limit), ``{KIND: OLE}``
   (output cap), ``{KIND: DIED, SIGNAL: int, EXIT_STATUS: int or None}``.
@@ -69,7 +72,7 @@ anything else is a one-key object: ``{TAG_INT: hex}``, ``{TAG_FLOAT: repr}`` (in
 ``{TAG_TUPLE: [...]}``, ``{TAG_DICT: [[key, value], ...]}``, ``{TAG_SET: [...]}``,
 ``{TAG_FROZENSET: [...]}``, ``{TAG_COMPLEX: [real, imag]}``, ``{TAG_BYTES: hex}``,
 ``{TAG_OPAQUE: type name}`` (equal to nothing; :data:`TOO_DEEP` past the nesting limit);
-a numpy array is ``{TAG_NDARRAY: items, TAG_SIZE: n}``.
+a numpy scalar is its item, a numpy array ``{TAG_NDARRAY: items, TAG_SIZE: n}``.
 """
 
 from __future__ import annotations
