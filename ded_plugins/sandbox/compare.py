@@ -1,8 +1,9 @@
 """Judging one test outside the child: LiveCodeBench's output comparison rules.
 
-The child reports only plain data (:func:`ded_plugins.sandbox.inside.ded_child.encode`);
-here it is turned back into builtin Python values and compared with the expected
-output, so no object of the program's making ever takes part in a comparison.
+The child reports only plain data (:func:`ded_plugins.sandbox.inside.ded_child.encode`,
+tagged as :mod:`ded_plugins.sandbox.inside.wire` describes); here it is turned back into
+builtin Python values and compared with the expected output, so no object of the
+program's making ever takes part in a comparison.
 
 * stdin/stdout: both texts are stripped and split into lines, each line stripped; the
   line counts must agree; a line matches if it is string-equal, or if both sides split
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import decimal
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from ded_plugins.sandbox.inside import wire
 
 
 __all__ = ["decode", "judge_result", "lines_match", "parse_expected", "values_match"]
@@ -66,27 +69,27 @@ def decode(plain: Any) -> Any:
         return plain
     if len(plain) == 1:
         (tag, body), *_ = plain.items()
-        if tag == "i":
-            return int(body, 16)
-        if tag == "f":
-            return float(body)
-        if tag == "t":
-            return tuple(decode(v) for v in body)
-        if tag == "d":
-            return {decode(k): decode(v) for k, v in body}
-        if tag == "s":
-            return {decode(v) for v in body}
-        if tag == "fs":
-            return frozenset(decode(v) for v in body)
-        if tag == "c":
-            return complex(body[0], body[1])
-        if tag == "b":
-            return bytes.fromhex(body)
-        if tag == "o":
-            return _Opaque(str(body))
-    if "nd" in plain:
-        return _ArrayResult(decode(plain["nd"]), int(plain.get("size", 0)))
+        rebuild = _REBUILD.get(tag)
+        if rebuild is not None:
+            return rebuild(body)
+    if _NDARRAY in plain:
+        return _ArrayResult(decode(plain[_NDARRAY]), int(plain.get(_SIZE, 0)))
     return _Opaque("malformed")
+
+
+#: one-key objects by their tag (a JSON object's keys are strings, so any tag can be looked up)
+_REBUILD: dict[str, Callable[[Any], Any]] = {
+    wire.TAG_INT: lambda body: int(body, 16),
+    wire.TAG_FLOAT: float,
+    wire.TAG_TUPLE: lambda body: tuple(decode(v) for v in body),
+    wire.TAG_DICT: lambda body: {decode(k): decode(v) for k, v in body},
+    wire.TAG_SET: lambda body: {decode(v) for v in body},
+    wire.TAG_FROZENSET: lambda body: frozenset(decode(v) for v in body),
+    wire.TAG_COMPLEX: lambda body: complex(body[0], body[1]),
+    wire.TAG_BYTES: bytes.fromhex,
+    wire.TAG_OPAQUE: lambda body: _Opaque(str(body)),
+}
+_NDARRAY, _SIZE = wire.TAG_NDARRAY, wire.TAG_SIZE
 
 
 def values_match(plain: Any, expected: Any) -> bool | None:
@@ -137,23 +140,23 @@ def lines_match(output: str, expected: str) -> bool:
 
 def judge_result(result: Mapping[str, Any], expected: Any, call_based: bool) -> str:
     """Status of one test from the child's report: ``passed`` or the failure kind."""
-    kind = result.get("k")
-    if kind == "ok":
+    kind = result.get(wire.KIND)
+    if kind == wire.OK:
         if call_based:
-            verdict = values_match(result.get("v"), expected)
+            verdict = values_match(result.get(wire.VALUE), expected)
             return "runtime_error" if verdict is None else ("passed" if verdict else "wrong_answer")
-        output = result.get("out")
+        output = result.get(wire.OUT)
         return "passed" if isinstance(output, str) and lines_match(output, expected) else "wrong_answer"
     return failure_status(result)
 
 
 def failure_status(result: Mapping[str, Any]) -> str:
     """Status of a report that carries no output (an exception, a kill, a death)."""
-    kind = result.get("k")
-    if kind == "tle" or (kind == "exc" and result.get("tle")):
+    kind = result.get(wire.KIND)
+    if kind == wire.TLE or (kind == wire.EXC and result.get(wire.TIMED_OUT)):
         return "time_limit"
-    if kind == "ole":
+    if kind == wire.OLE:
         return "output_limit"
-    if kind == "exc" and result.get("mem"):
+    if kind == wire.EXC and result.get(wire.MEMORY):
         return "memory_limit"
     return "runtime_error"

@@ -2,10 +2,10 @@
 
 Full isolation (``bwrap+seccomp+rlimits``): a new user, pid, network, ipc, uts and
 cgroup namespace; the system (``/usr``), the interpreter's prefix, the directory that
-holds numpy and the worker's own three files are bound read-only; ``/proc``, a minimal
-``/dev`` and a 64 MiB private tmpfs on ``/tmp``; no home, no ``/etc`` beyond the loader
-cache, a cleared environment, uid 65534 inside, all capabilities dropped, no further
-user namespaces, killed with its parent. Nothing else of the host is visible, so the
+holds numpy and the worker's own modules (``inside/``) are bound read-only; ``/proc``, a
+minimal ``/dev`` and a 64 MiB private tmpfs on ``/tmp``; no home, no ``/etc`` beyond the
+loader cache, a cleared environment, uid 65534 inside, all capabilities dropped, no
+further user namespaces, killed with its parent. Nothing else of the host is visible, so the
 tests' expected outputs (which stay in the supervisor) are not on any reachable disk.
 
 Degraded (``seccomp+rlimits``): the same worker as a plain child process; it must be
@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from ded_plugins.sandbox.inside import wire
 
 
 __all__ = ["INSIDE_DIR", "bwrap_available", "worker_command"]
@@ -112,12 +114,13 @@ def worker_command(
     *, namespaced: bool, workdir: str | None = None, numpy: bool = True
 ) -> tuple[list[str], dict[str, str]]:
     """argv and environment that start one worker (``numpy``: preload it)."""
-    config: dict[str, object] = {"site": _site_dirs(), "namespaced": namespaced, "numpy": numpy}
+    # the worker's one argument (the protocol's CONFIG)
+    config: dict[str, object] = {wire.SITE: _site_dirs(), wire.NAMESPACED: namespaced, wire.NUMPY: numpy}
     if namespaced:
         argv = [*_bwrap_prefix(), "--ro-bind", str(INSIDE_DIR), "/sandbox"]
         script = "/sandbox/ded_worker.py"
     else:
         argv, script = [], str(INSIDE_DIR / "ded_worker.py")
-        config["workdir"] = workdir
+        config[wire.WORKDIR] = workdir
     argv += [_python(), "-I", "-S", script, json.dumps(config)]
     return argv, dict(_WORKER_ENV)

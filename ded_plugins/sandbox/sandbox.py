@@ -52,6 +52,7 @@ from typing import Any
 
 from ded_plugins.errors import ConfigError, SandboxError
 from ded_plugins.sandbox.compare import failure_status
+from ded_plugins.sandbox.inside import wire
 from ded_plugins.sandbox.isolation import bwrap_available
 from ded_plugins.sandbox.jobs import (
     DEFAULT_GRADER,
@@ -381,12 +382,12 @@ class Sandbox:
         checker = request.checker
 
         def judge(index: int, report: dict[str, Any]) -> str:
-            if report.get("k") != "ok":
+            if report.get(wire.KIND) != wire.OK:
                 return failure_status(report)
             files = [
                 ("input.txt", request.inputs[index]),
                 ("expected.txt", request.outputs[index]),
-                ("output.txt", str(report.get("out", ""))),
+                ("output.txt", str(report.get(wire.OUT, ""))),
             ]
             with self._checker_lock:
                 if self._checker is None or not self._checker.alive():

@@ -1,9 +1,9 @@
 """The supervisor's handle on one worker process: start, run one job, judge, replace.
 
 The expected outputs live only here. For each test the worker reports what the program
-produced; this side judges it (:mod:`ded_plugins.sandbox.compare`) and answers "go" or
-"stop", so the child never learns an expected output and stops at the first failure
-exactly as upstream does.
+produced; this side judges it (:mod:`ded_plugins.sandbox.compare`) and answers go on or
+stop, so the child never learns an expected output and stops at the first failure
+exactly as upstream does. The messages are :mod:`ded_plugins.sandbox.inside.wire`'s.
 
 Programs are compiled here (:func:`~ded_plugins.sandbox.inside.ded_child.precompile`:
 parsed and compiled, never run) and reach the child as ``marshal`` data: this process
@@ -19,7 +19,6 @@ import marshal
 import os
 import select
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 
 from ded_plugins.errors import SandboxError
 from ded_plugins.sandbox.compare import failure_status, judge_result, parse_expected
+from ded_plugins.sandbox.inside import wire
 from ded_plugins.sandbox.inside.ded_child import precompile
 from ded_plugins.sandbox.isolation import worker_command
 from ded_plugins.sandbox.jobs import RunRequest
@@ -37,8 +37,6 @@ from ded_plugins.sandbox.jobs import RunRequest
 __all__ = ["WorkerDied", "WorkerProcess"]
 
 log = logging.getLogger(__name__)
-_HEADER = struct.Struct(">I")
-_MAX_FRAME = 1 << 30
 #: judge(test index, child's report) -> status; lets the caller plug in a checker program
 Judge = Callable[[int, dict[str, Any]], str]
 
@@ -81,24 +79,23 @@ class WorkerProcess:
         except WorkerDied as exc:
             self.close()
             raise SandboxError(f"sandbox worker did not start: {exc}") from exc
-        if ready.get("t") != "ready":
+        if ready.get(wire.TYPE) != wire.READY:
             self.close()
             raise SandboxError(f"sandbox worker did not start: {ready}")
-        if not ready.get("seccomp"):
+        if not ready.get(wire.SECCOMP):
             self.close()
             raise SandboxError(
                 "sandbox worker could not build its seccomp filter (is Debian's libseccomp2 installed?): "
-                + str(ready.get("error", ""))
+                + str(ready.get(wire.SECCOMP_ERROR, ""))
             )
-        self.same_interpreter = ready.get("version") == sys.version
+        self.same_interpreter = ready.get(wire.VERSION) == sys.version
 
     # --- framing --------------------------------------------------------------------------------
 
-    def _write(self, message: Any, payload: bytes | None = None) -> None:
-        body = json.dumps(message).encode()
-        data = _HEADER.pack(len(body)) + body
+    def _write(self, message: dict[str, Any], payload: bytes | None = None) -> None:
+        data = wire.frame(message)
         if payload is not None:
-            data += _HEADER.pack(len(payload)) + payload
+            data += wire.raw_frame(payload)
         self._send(memoryview(data))
 
     def _send(self, data: memoryview) -> None:
@@ -123,8 +120,8 @@ class WorkerProcess:
 
     def _read_raw(self, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
-        size = _HEADER.unpack(self._read_exact(_HEADER.size, deadline))[0]
-        if size > _MAX_FRAME:
+        size = wire.HEADER.unpack(self._read_exact(wire.HEADER.size, deadline))[0]
+        if size > wire.MAX_FRAME:
             raise WorkerDied("worker sent an oversized frame")
         return self._read_exact(size, deadline)
 
@@ -144,7 +141,9 @@ class WorkerProcess:
             report = json.loads(body)
         except (ValueError, RecursionError):
             report = None
-        return report if isinstance(report, dict) else {"k": "exc", "err": "malformed result from the child"}
+        if not isinstance(report, dict):
+            return {wire.KIND: wire.EXC, wire.ERR: "malformed result from the child"}
+        return report
 
     def _payload(self, request: RunRequest, grader: str, **extra: Any) -> bytes:
         """What the child needs, program compiled (when this is the worker's interpreter)."""
@@ -153,14 +152,14 @@ class WorkerProcess:
         if self.same_interpreter and not extra:
             compiled = precompile(request.code, request.fn_name, inputs)
         job = {
-            "code": request.code,
-            "inputs": inputs,
-            "fn_name": request.fn_name,
-            "timeout_s": float(request.timeout_s),
-            "grader": grader,
-            "memory_mb": self.memory_mb,
-            "max_output": self.max_output,
-            "compiled": compiled,
+            wire.CODE: request.code,
+            wire.INPUTS: inputs,
+            wire.FN_NAME: request.fn_name,
+            wire.TIMEOUT_S: float(request.timeout_s),
+            wire.GRADER: grader,
+            wire.MEMORY_MB: self.memory_mb,
+            wire.MAX_OUTPUT: self.max_output,
+            wire.COMPILED: compiled,
             **extra,
         }
         return marshal.dumps(job)
@@ -190,46 +189,53 @@ class WorkerProcess:
             return judge_result(report, expected[index], call_based)
 
         judge = judge or default_judge
-        header = {"timeout_s": float(request.timeout_s), "max_output": self.max_output, "n": n}
+        header = {wire.TIMEOUT_S: float(request.timeout_s), wire.MAX_OUTPUT: self.max_output, wire.N_TESTS: n}
         self._write(header, self._payload(request, grader))
         wait = 3 * request.timeout_s + 30.0  # beyond the worker's own backstop (3 x limit + 5 s)
         status, error = "passed", ""
         while True:
             message = self._read(wait)
-            if message.get("t") == "test":
-                index, report = int(message["i"]), self._read_report(wait)
+            kind = message.get(wire.TYPE)
+            if kind == wire.TEST:
+                index, report = int(message[wire.INDEX]), self._read_report(wait)
                 if not 0 <= index < n:
                     raise WorkerDied(f"worker reported test {index} of {n}")
                 status = judge(index, report)
                 per_test[index] = status == "passed"
                 if status != "passed":
-                    error = str(report.get("err", ""))
+                    error = str(report.get(wire.ERR, ""))
                 if index < n - 1:  # after the last test the worker ends the job without asking
-                    self._write({"go": status == "passed"})
-            elif message.get("t") == "asleep":
+                    self._write({wire.GO: status == "passed"})
+            elif kind == wire.ASLEEP:
                 if on_asleep is not None:
                     on_asleep()
-            elif message.get("t") == "end":
-                if message.get("compile"):
+            elif kind == wire.END:
+                if message.get(wire.COMPILE):
                     report = self._read_report(wait)
-                    status, error = failure_status(report), str(report.get("err", ""))
+                    status, error = failure_status(report), str(report.get(wire.ERR, ""))
                     per_test = [False] + [None] * (n - 1) if n else []
-                return status, per_test, error, float(message.get("cpu", 0.0))
+                return status, per_test, error, float(message.get(wire.CPU, 0.0))
             else:
-                raise WorkerDied(f"unexpected message {message.get('t')!r}")
+                raise WorkerDied(f"unexpected message {kind!r}")
 
     def run_script(self, code: str, files: list[tuple[str, str]], timeout_s: float) -> tuple[int | None, str]:
         """Run a trusted helper (a checker) as ``__main__`` with ``files`` as its arguments."""
         request = RunRequest(code=code, inputs=(), outputs=(), timeout_s=timeout_s)
-        header = {"timeout_s": float(timeout_s), "max_output": self.max_output, "n": 0, "mode": "script"}
-        self._write(header, self._payload(request, "script", mode="script", files=[list(f) for f in files]))
+        header = {
+            wire.TIMEOUT_S: float(timeout_s),
+            wire.MAX_OUTPUT: self.max_output,
+            wire.N_TESTS: 0,
+            wire.MODE: wire.SCRIPT,
+        }
+        extra = {wire.MODE: wire.SCRIPT, wire.FILES: [list(f) for f in files]}
+        self._write(header, self._payload(request, wire.SCRIPT, **extra))
         message = self._read(3 * timeout_s + 30.0)
-        if message.get("t") != "end" or not message.get("compile"):
-            raise WorkerDied(f"unexpected message {message.get('t')!r}")
+        if message.get(wire.TYPE) != wire.END or not message.get(wire.COMPILE):
+            raise WorkerDied(f"unexpected message {message.get(wire.TYPE)!r}")
         report = self._read_report(3 * timeout_s + 30.0)
-        if report.get("k") == "exit":
-            return int(report.get("code", 1)), ""
-        return None, failure_status(report) + ": " + str(report.get("err", ""))
+        if report.get(wire.KIND) == wire.EXIT:
+            return int(report.get(wire.EXIT_CODE, 1)), ""
+        return None, failure_status(report) + ": " + str(report.get(wire.ERR, ""))
 
     def alive(self) -> bool:
         return self.proc.poll() is None

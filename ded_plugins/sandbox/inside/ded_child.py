@@ -3,8 +3,8 @@
 This module runs inside the sandbox, so it uses the standard library only. It never
 sees an expected output: it compiles the program the way the official grader does,
 runs one test at a time when told to, and reports what the program produced as plain
-data (see :func:`encode`). The comparison happens outside, in
-:mod:`ded_plugins.sandbox.compare`.
+data (see :func:`encode`), in the reports of :mod:`wire`. The comparison happens outside,
+in :mod:`ded_plugins.sandbox.compare`.
 
 Behaviour written from the documented semantics of the official grader
 (``reference/sandbox_lcb.md`` §1.2-1.5), grader versions ``lcb2501`` and ``lcb2505``.
@@ -21,8 +21,13 @@ import re
 import sys
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+
+if TYPE_CHECKING or __package__:  # imported by the supervisor (or seen by mypy)
+    from ded_plugins.sandbox.inside import wire
+else:  # in the jail, where only this directory is on the path
+    import wire
 
 #: the fixed prefix the official grader prepends to every program
 PREFIX_MODULES = [
@@ -364,17 +369,17 @@ class Program:
             holder: Any = module.Solution() if solution else module
             name = self.fn_name or "wrapped_function"
             if not hasattr(holder, name):
-                return {"k": "exc", "err": f"no function {name!r}"}
+                return {wire.KIND: wire.EXC, wire.ERR: f"no function {name!r}"}
             self.target = getattr(holder, name)
         except Exception as exc:
             return _exception(exc)
-        return {"k": "ok"}
+        return {wire.KIND: wire.OK}
 
     def run_test(self, index: int) -> dict[str, Any]:
         assert self.target is not None
         if self.fn_name is not None:
             try:
-                return {"k": "ok", "v": encode(self.target(*self.args[index]))}
+                return {wire.KIND: wire.OK, wire.VALUE: encode(self.target(*self.args[index]))}
             except Exception as exc:
                 return _exception(exc)
         return self._run_stdio(self.inputs[index])
@@ -409,7 +414,7 @@ class Program:
                     delattr(real_stdin, attr)
                 except AttributeError:
                     pass
-        return {"k": "ok", "out": captured.getvalue()}
+        return {wire.KIND: wire.OK, wire.OUT: captured.getvalue()}
 
 
 def run_script(code: str, argv: list[str]) -> dict[str, Any]:
@@ -420,19 +425,20 @@ def run_script(code: str, argv: list[str]) -> dict[str, Any]:
         exec(code, module.__dict__)
     except SystemExit as exc:
         status = exc.code
-        return {"k": "exit", "code": status if isinstance(status, int) else (0 if status is None else 1)}
+        exit_code = status if isinstance(status, int) else (0 if status is None else 1)
+        return {wire.KIND: wire.EXIT, wire.EXIT_CODE: exit_code}
     except Exception as exc:
-        return {"k": "exit", "code": 1, "err": repr(exc)[:300]}
-    return {"k": "exit", "code": 0}
+        return {wire.KIND: wire.EXIT, wire.EXIT_CODE: 1, wire.ERR: repr(exc)[:300]}
+    return {wire.KIND: wire.EXIT, wire.EXIT_CODE: 0}
 
 
 def _exception(exc: BaseException) -> dict[str, Any]:
     text = repr(exc)
     return {
-        "k": "exc",
-        "err": text[:300],
-        "tle": "timeoutexception" in text.lower(),
-        "mem": isinstance(exc, MemoryError),
+        wire.KIND: wire.EXC,
+        wire.ERR: text[:300],
+        wire.TIMED_OUT: "timeoutexception" in text.lower(),
+        wire.MEMORY: isinstance(exc, MemoryError),
     }
 
 
@@ -440,32 +446,33 @@ def encode(value: Any, depth: int = 0) -> Any:
     """Turn a program's return value into JSON-able plain data, keeping Python's types.
 
     Only exact builtin types are kept (a subclass could carry a forged ``__eq__``);
-    anything else becomes ``{"o": type name}``, which equals nothing outside.
+    anything else becomes ``{wire.TAG_OPAQUE: type name}``, which equals nothing outside.
+    The tags are in :mod:`wire`.
     """
     t = type(value)
     if depth > MAX_DEPTH:
-        return {"o": "too deep"}
+        return {wire.TAG_OPAQUE: wire.TOO_DEEP}
     if value is None or t is bool or t is str:
         return value
     if t is int:
-        return value if abs(value) < 1 << 53 else {"i": hex(value)}
+        return value if abs(value) < 1 << 53 else {wire.TAG_INT: hex(value)}
     if t is float:
-        return value if math.isfinite(value) else {"f": repr(value)}
+        return value if math.isfinite(value) else {wire.TAG_FLOAT: repr(value)}
     if t is list:
         return [encode(v, depth + 1) for v in value]
     if t is tuple:
-        return {"t": [encode(v, depth + 1) for v in value]}
+        return {wire.TAG_TUPLE: [encode(v, depth + 1) for v in value]}
     if t is dict:
-        return {"d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+        return {wire.TAG_DICT: [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
     if t is set or t is frozenset:
-        return {"s" if t is set else "fs": [encode(v, depth + 1) for v in value]}
+        return {wire.TAG_SET if t is set else wire.TAG_FROZENSET: [encode(v, depth + 1) for v in value]}
     if t is complex:
-        return {"c": [value.real, value.imag]}
+        return {wire.TAG_COMPLEX: [value.real, value.imag]}
     if t is bytes:
-        return {"b": value.hex()}
+        return {wire.TAG_BYTES: value.hex()}
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(value, numpy.generic):
         return encode(value.item(), depth + 1)
     if numpy is not None and t is numpy.ndarray:
-        return {"nd": encode(value.tolist(), depth + 1), "size": int(value.size)}
-    return {"o": t.__name__}
+        return {wire.TAG_NDARRAY: encode(value.tolist(), depth + 1), wire.TAG_SIZE: int(value.size)}
+    return {wire.TAG_OPAQUE: t.__name__}

@@ -1,15 +1,15 @@
 """The pre-started worker: runs inside bubblewrap, forks one child per program.
 
 Started by the supervisor as ``python -I -S ded_worker.py CONFIG_JSON``; talks over its
-stdin/stdout in length-prefixed JSON frames. Per job it forks a child that applies
-rlimits and the seccomp filter and then runs the program's tests one at a time
-(:mod:`ded_child`). The worker measures each test's CPU time from ``/proc`` (the child
-cannot lie about it), kills the child at the CPU limit or the wall-clock backstop,
-forwards each test's result to the supervisor unread (the supervisor decodes it) and
-waits for its verdict ("go" or "stop") before letting the child run the next test. It
-never holds an expected output. Once per job it also tells the supervisor when the
-child has been asleep for a while (``{"t": "asleep"}``), so that another program may use
-the core. Standard library only (numpy is preloaded when the supervisor asks for it).
+stdin/stdout in the frames of :mod:`wire` (which describes the whole protocol). Per job
+it forks a child that applies rlimits and the seccomp filter and then runs the
+program's tests one at a time (:mod:`ded_child`). The worker measures each test's CPU
+time from ``/proc`` (the child cannot lie about it), kills the child at the CPU limit or
+the wall-clock backstop, forwards each test's result to the supervisor unread (the
+supervisor decodes it) and waits for its verdict (go on or stop) before letting the
+child run the next test. It never holds an expected output. Once per job it also tells
+the supervisor when the child has been asleep for a while, so that another program may
+use the core. Standard library only (numpy is preloaded when the supervisor asks for it).
 
 A job arrives as a JSON header (what the worker needs: time limit, output cap, number of
 tests, mode) followed by a ``marshal`` payload from the supervisor (what the child needs,
@@ -37,13 +37,19 @@ import resource
 import select
 import signal
 import stat
-import struct
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
-_HEADER = struct.Struct(">I")
+if TYPE_CHECKING:
+    from ded_plugins.sandbox.inside import wire
+else:
+    # started as a script under -I, which leaves this directory off the path (and so does bwrap's
+    # /sandbox): it holds the worker's own modules
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import wire
+
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _TICK = float(os.sysconf("SC_CLK_TCK"))
@@ -108,48 +114,6 @@ def plain_fork() -> Any:
     return raw_fork
 
 
-def read_exact(fd: int, n: int) -> bytes | None:
-    parts, got = [], 0
-    while got < n:
-        chunk = os.read(fd, n - got)
-        if not chunk:
-            return None
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)
-
-
-def read_raw(fd: int) -> bytes | None:
-    head = read_exact(fd, _HEADER.size)
-    if head is None:
-        return None
-    return read_exact(fd, _HEADER.unpack(head)[0])
-
-
-def read_frame(fd: int) -> Any:
-    body = read_raw(fd)
-    return None if body is None else json.loads(body)
-
-
-def frame(message: Any) -> bytes:
-    body = json.dumps(message).encode()
-    return _HEADER.pack(len(body)) + body
-
-
-def raw_frame(body: bytes) -> bytes:
-    return _HEADER.pack(len(body)) + body
-
-
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def write_frame(fd: int, message: Any) -> None:
-    write_all(fd, frame(message))
-
-
 def sample(pid: int) -> tuple[float, bool]:
     """CPU seconds of the whole thread group, and whether every thread is asleep right now."""
     try:
@@ -186,10 +150,10 @@ class Worker:
             self.load_filter = seccomp.prepare(self.bpf)
         except Exception as exc:
             self.seccomp_error = repr(exc)
-        self.workdir = config.get("workdir") or "/tmp"
+        self.workdir = config.get(wire.WORKDIR) or "/tmp"
         self.notify_asleep = False
         # uid 65534 must still be able to import the standard library (pyenv under /root cannot)
-        self.drop_root = not config.get("namespaced") and os.getuid() == 0 and _world_readable(os.__file__)
+        self.drop_root = not config.get(wire.NAMESPACED) and os.getuid() == 0 and _world_readable(os.__file__)
         os.makedirs(self.workdir, exist_ok=True)
         os.chdir(self.workdir)  # children start here; a program cannot chdir (the guard takes it away)
         self.workdir_mode = stat.S_IMODE(os.stat(self.workdir).st_mode)
@@ -229,32 +193,34 @@ class Worker:
                 os.setgroups([])
                 os.setgid(65534)
                 _setuid(65534)
-            payload = read_raw(3)
+            payload = wire.read_raw(3)
             if payload is None:
                 raise SystemExit
             job = marshal.loads(payload)  # made by the supervisor
             self._limits(job)
-            random.seed(job.get("seed", 0))
+            random.seed(job.get(wire.SEED, 0))
             sys.set_int_max_str_digits(50000)
             script_args = []
-            for name, text in job.get("files", ()):
+            for name, text in job.get(wire.FILES, ()):
                 with open(os.path.basename(name), "w", encoding="utf-8") as fh:
                     fh.write(text)
                 script_args.append(os.path.join(self.workdir, os.path.basename(name)))
+            code_text, inputs = job[wire.CODE], job[wire.INPUTS]
             program = self.child_mod.Program(
-                job["code"], job["inputs"], job["fn_name"], job["grader"], self.template, job.get("compiled")
+                code_text, inputs, job[wire.FN_NAME], job[wire.GRADER], self.template, job.get(wire.COMPILED)
             )
-            read, write_result = os.read, _result_writer(int(job["max_output"]))
+            read, write_result = os.read, _result_writer(int(job[wire.MAX_OUTPUT]))
+            run_next = wire.RUN_NEXT
             if self.load_filter is not None:
                 self.load_filter()
-            if job.get("mode") == "script":
-                write_result(_safe(lambda: self.child_mod.run_script(job["code"], ["checker", *script_args])))
+            if job.get(wire.MODE) == wire.SCRIPT:
+                write_result(_safe(lambda: self.child_mod.run_script(code_text, ["checker", *script_args])))
                 return
             result = _safe(program.compile)
             write_result(result)
-            if result.get("k") == "ok":
-                for index in range(len(job["inputs"])):
-                    if read(3, 1) != b"g":
+            if result.get(wire.KIND) == wire.OK:
+                for index in range(len(inputs)):
+                    if read(3, 1) != run_next:
                         break
                     write_result(_safe(lambda i=index: program.run_test(i)))
                 read(3, 1)
@@ -263,9 +229,9 @@ class Worker:
             os._exit(code)
 
     def _limits(self, job: dict[str, Any]) -> None:
-        n = len(job["inputs"]) + 1
-        cpu = int(n * float(job["timeout_s"]) * 1.5 + 5)
-        mem = int(job["memory_mb"]) << 20
+        n = len(job[wire.INPUTS]) + 1
+        cpu = int(n * float(job[wire.TIMEOUT_S]) * 1.5 + 5)
+        mem = int(job[wire.MEMORY_MB]) << 20
         limits = [
             (resource.RLIMIT_AS, mem),
             (resource.RLIMIT_CPU, cpu),
@@ -273,7 +239,7 @@ class Worker:
             (resource.RLIMIT_NOFILE, 64),
             (resource.RLIMIT_CORE, 0),
         ]
-        if self.config.get("namespaced"):
+        if self.config.get(wire.NAMESPACED):
             limits.append((resource.RLIMIT_NPROC, 64))  # counted inside our own user namespace
         for which, value in limits:
             _soft, hard = resource.getrlimit(which)
@@ -301,8 +267,9 @@ class Worker:
 
         Test results go to the supervisor as they come, each a header frame and the
         child's report (or this worker's own: a time-out, an output flood, a death)
-        unread. After every test but the last the supervisor answers "go" or "stop".
+        unread. After every test but the last the supervisor answers go on or stop.
         """
+        frame, raw_frame, write_all = wire.frame, wire.raw_frame, wire.write_all
         pid, w2c_w, c2w_r = spare
         try:
             write_all(w2c_w, raw_frame(payload))
@@ -310,22 +277,25 @@ class Worker:
             self._reap(spare)
             pid, w2c_w, c2w_r = spare = self.prefork()
             write_all(w2c_w, raw_frame(payload))
-        limit = float(job["timeout_s"])
-        cap = int(job["max_output"]) + 4096
-        n = int(job["n"])
-        script = job.get("mode") == "script"
+        limit = float(job[wire.TIMEOUT_S])
+        cap = int(job[wire.MAX_OUTPUT]) + 4096
+        n = int(job[wire.N_TESTS])
+        script = job.get(wire.MODE) == wire.SCRIPT
         self.notify_asleep = not script  # a script's caller reads exactly one frame
-        end: dict[str, Any] = {"t": "end"}
+        end: dict[str, Any] = {wire.TYPE: wire.END}
         tail = b""
         try:
             compiled = self.wait_result(pid, c2w_r, limit, cap)
-            if compiled != _OK or script:
-                end["compile"] = True
+            if compiled != wire.OK_REPORT or script:
+                end[wire.COMPILE] = True
             else:
+                # this loop runs per test: the protocol's names are bound once, as locals
+                run_next, read_frame, go = wire.RUN_NEXT, wire.read_frame, wire.GO
+                type_key, test, index_key = wire.TYPE, wire.TEST, wire.INDEX
                 for index in range(n):
-                    self._send_child(w2c_w, b"g")
+                    self._send_child(w2c_w, run_next)
                     report = self.wait_result(pid, c2w_r, limit, cap)
-                    data = frame({"t": "test", "i": index}) + raw_frame(report)
+                    data = frame({type_key: test, index_key: index}) + raw_frame(report)
                     if index == n - 1:
                         tail = data  # sent with the end frame: no verdict is waited for after the last test
                         break
@@ -333,14 +303,14 @@ class Worker:
                     reply = read_frame(0)
                     if reply is None:
                         raise SystemExit(0)
-                    if not reply.get("go"):
+                    if not reply.get(go):
                         break
         finally:
-            end["cpu"] = round(cpu_seconds(pid), 3)
+            end[wire.CPU] = round(cpu_seconds(pid), 3)
             with contextlib.suppress(ProcessLookupError):
                 _kill(pid, signal.SIGKILL)
         tail += frame(end)
-        if end.get("compile"):
+        if end.get(wire.COMPILE):
             tail += raw_frame(compiled)
         write_all(1, tail)  # the verdict is complete; clean up while the supervisor moves on
         return spare
@@ -367,12 +337,13 @@ class Worker:
         turn a pass into a time-out; a raw wall-clock backstop (3 x limit + 5 s) remains.
         The body is the child's report as it sent it, or this worker's own verdict.
         """
+        header, size = wire.HEADER, wire.HEADER.size  # bound once: the loop below runs every few ms
         start_wall = time.monotonic()
         start_cpu, asleep = sample(pid)
         used = start_cpu
         backstop = 3 * limit + 5
         buf = bytearray()
-        need = _HEADER.size
+        need = size
         asleep_s, last = 0.0, start_wall
         while True:
             now = time.monotonic()
@@ -381,7 +352,7 @@ class Worker:
                 asleep_s += now - last
                 if self.notify_asleep and asleep_s >= _ASLEEP_NOTICE_S:
                     self.notify_asleep = False
-                    write_frame(1, {"t": "asleep"})
+                    wire.write_frame(1, {wire.TYPE: wire.ASLEEP})
             last = now
             over = cpu > limit or cpu + asleep_s > limit or now - start_wall > backstop
             wait = 0.0 if over else max(0.002, min(limit - cpu - asleep_s, 0.05))
@@ -389,32 +360,38 @@ class Worker:
             if not ready:
                 if over:
                     _kill(pid, signal.SIGKILL)
-                    return _TLE
+                    return wire.TLE_REPORT
             else:
                 chunk = os.read(fd, max(65536, need - len(buf)))
                 if not chunk:
-                    return json.dumps(self._death(pid)).encode()
+                    return self._death(pid)
                 buf += chunk
-                if len(buf) >= _HEADER.size and need == _HEADER.size:
-                    need += _HEADER.unpack(bytes(buf[: _HEADER.size]))[0]
+                if len(buf) >= size and need == size:
+                    need += header.unpack(bytes(buf[:size]))[0]
                     if need > cap:
                         _kill(pid, signal.SIGKILL)
-                        return _OLE
+                        return wire.OLE_REPORT
                 if len(buf) >= need:
                     cpu = cpu_seconds(pid) - start_cpu
                     if cpu > limit or cpu + asleep_s > limit:
-                        return _TLE
-                    return bytes(buf[_HEADER.size : need])
+                        return wire.TLE_REPORT
+                    return bytes(buf[size:need])
             used, asleep = sample(pid)
 
-    def _death(self, pid: int) -> dict[str, Any]:
+    def _death(self, pid: int) -> bytes:
+        """The report on a child that ended without one (its CPU or file size limit, or else)."""
         _, status = os.waitpid(pid, 0)
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         if sig == signal.SIGXCPU:
-            return {"k": "tle"}
+            return wire.TLE_REPORT
         if sig == signal.SIGXFSZ:
-            return {"k": "ole"}
-        return {"k": "died", "signal": sig, "exit": os.WEXITSTATUS(status) if not sig else None}
+            return wire.OLE_REPORT
+        died = {
+            wire.KIND: wire.DIED,
+            wire.SIGNAL: sig,
+            wire.EXIT_STATUS: os.WEXITSTATUS(status) if not sig else None,
+        }
+        return json.dumps(died).encode()
 
     def wipe(self) -> None:
         """Empty the work directory, whatever the program left there (unreadable directories too)."""
@@ -446,11 +423,6 @@ class Worker:
                         _unlink(child)
 
 
-_OK = json.dumps({"k": "ok"}).encode()
-_TLE = json.dumps({"k": "tle"}).encode()
-_OLE = json.dumps({"k": "ole"}).encode()
-
-
 def _world_readable(path: str) -> bool:
     parts = os.path.realpath(path).split(os.sep)
     dirs = [os.sep + os.path.join(*parts[1:i]) for i in range(2, len(parts))]
@@ -460,24 +432,24 @@ def _world_readable(path: str) -> bool:
 def _safe(fn: Any) -> dict[str, Any]:
     try:
         result = fn()
-        return result if isinstance(result, dict) else {"k": "exc", "err": "bad result"}
+        return result if isinstance(result, dict) else {wire.KIND: wire.EXC, wire.ERR: "bad result"}
     except MemoryError:
-        return {"k": "exc", "err": "MemoryError()", "mem": True}
+        return {wire.KIND: wire.EXC, wire.ERR: "MemoryError()", wire.MEMORY: True}
     except BaseException as exc:  # SystemExit or KeyboardInterrupt out of the program: upstream's child dies
-        return {"k": "exc", "err": repr(exc)[:300], "base": True}
+        return {wire.KIND: wire.EXC, wire.ERR: repr(exc)[:300], wire.BASE: True}
 
 
 def _result_writer(cap: int) -> Any:
     dumps, write = json.dumps, os.write
-    pack = _HEADER.pack
+    pack, kind, exc_kind, err, ole_report = wire.HEADER.pack, wire.KIND, wire.EXC, wire.ERR, wire.OLE_REPORT
 
     def send(result: dict[str, Any]) -> None:
         try:
             body = dumps(result).encode()
         except Exception as exc:
-            body = dumps({"k": "exc", "err": repr(exc)[:300]}).encode()
+            body = dumps({kind: exc_kind, err: repr(exc)[:300]}).encode()
         if len(body) > cap:
-            body = b'{"k": "ole"}'
+            body = ole_report
         view = memoryview(pack(len(body)) + body)
         while view:
             view = view[write(4, view) :]
@@ -487,11 +459,10 @@ def _result_writer(cap: int) -> Any:
 
 def main() -> None:
     config = json.loads(sys.argv[1])
-    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))]
-    sys.path.extend(config.get("site", []))
+    sys.path.extend(config.get(wire.SITE, []))
     loaded = []
     for name in _PRELOAD:
-        if name == "numpy" and not config.get("numpy", True):
+        if name == "numpy" and not config.get(wire.NUMPY, True):
             continue  # it doubles what every fork copies; the supervisor sends numpy programs elsewhere
         with contextlib.suppress(Exception):
             importlib.import_module(name)
@@ -499,19 +470,19 @@ def main() -> None:
     worker = Worker(config)
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects in every child
-    write_frame(
+    wire.write_frame(
         1,
         {
-            "t": "ready",
-            "seccomp": worker.bpf is not None,
-            "error": worker.seccomp_error,
-            "numpy": "numpy" in loaded,
-            "version": sys.version,  # compiled programs are accepted only from this very interpreter
+            wire.TYPE: wire.READY,
+            wire.SECCOMP: worker.bpf is not None,
+            wire.SECCOMP_ERROR: worker.seccomp_error,
+            wire.NUMPY: "numpy" in loaded,
+            wire.VERSION: sys.version,  # compiled programs are accepted only from this very interpreter
         },
     )
     spare = worker.prefork()
-    while (job := read_frame(0)) is not None:
-        payload = read_raw(0)
+    while (job := wire.read_frame(0)) is not None:
+        payload = wire.read_raw(0)
         if payload is None:
             break
         worker._reap(worker.run_job(job, payload, spare))
