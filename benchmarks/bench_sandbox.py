@@ -38,7 +38,7 @@ import numpy  # noqa: F401  # the official testing_util imports numpy before for
 
 from ded_plugins.sandbox import RunRequest, Sandbox
 from ded_plugins.sandbox.compare import judge_result, parse_expected
-from ded_plugins.sandbox.inside import ded_child
+from ded_plugins.sandbox.inside import ded_child, wire
 
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "code"
@@ -104,7 +104,7 @@ def _run_test(request: RunRequest, grader: str, results: Any) -> None:
         compiled = program.compile()
     finally:
         signal.alarm(0)
-    if compiled["k"] == "ok":
+    if compiled[wire.KIND] == wire.OK:
         for index, expected in enumerate(request.outputs):
             signal.alarm(timeout)
             try:
