@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 from cli_support import DATA
 
+from ded_plugins.sandbox.isolation import bwrap_available
+
 
 if TYPE_CHECKING:
     from hf_server import HFServer
@@ -91,3 +93,10 @@ def hf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HFServer]:
     finally:
         server.stop()
         assert server.proc.poll() is not None, "transformers serve still running after the session"
+
+
+@pytest.fixture(scope="session")
+def namespaces() -> None:
+    ok, why = bwrap_available()
+    if not ok:
+        pytest.skip(f"full isolation unavailable here: {why}")

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from ded_plugins.sandbox import Sandbox
-from ded_plugins.sandbox.isolation import bwrap_available
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,13 +21,6 @@ def code_data() -> Path:
         if (path / "lcb_semantics_probes.jsonl").is_file():
             return path
     pytest.skip("shared benchmark data not found (expected ../shared/data/code beside the repo)")
-
-
-@pytest.fixture(scope="session")
-def namespaces() -> None:
-    ok, why = bwrap_available()
-    if not ok:
-        pytest.skip(f"full isolation unavailable here: {why}")
 
 
 @pytest.fixture(scope="session")

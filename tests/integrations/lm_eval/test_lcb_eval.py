@@ -17,7 +17,7 @@ from lcb_fixture import ANSWERS, write_lcb
 
 
 pytestmark = [pytest.mark.eval, pytest.mark.sandbox]
-TASK_DIR = Path(__file__).resolve().parents[2] / "evals" / "ded_livecodebench"
+TASK_DIR = Path(__file__).resolve().parents[3] / "evals" / "ded_livecodebench"
 K = 4
 
 
