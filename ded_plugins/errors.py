@@ -10,6 +10,7 @@ from the builtin it refines, so callers that catch the builtin keep working::
     ├── PluginError(RuntimeError)          a plugin misbehaved while registering
     ├── MissingDependencyError(ImportError) an optional extra is not installed
     ├── StageError(RuntimeError)           a stage failed while running
+    ├── ClusterError(ConnectionError)      a cluster cannot be reached or lacks what a step needs
     └── SandboxError(RuntimeError)         the sandbox could not run a program
 
 The CLI prints ``str(error)`` and exits with ``error.exit_code`` (2 for user
@@ -23,6 +24,7 @@ from typing import Any, ClassVar
 
 
 __all__ = [
+    "ClusterError",
     "ConfigError",
     "DedError",
     "InputError",
@@ -124,6 +126,15 @@ class MissingDependencyError(DedError, ImportError):
 
 class StageError(DedError, RuntimeError):
     """A pipeline stage failed while running."""
+
+
+class ClusterError(DedError, ConnectionError):
+    """A cluster (Ray) cannot be reached, or offers too little of a resource a step needs.
+
+    A user error (exit code 2): start or name the cluster, or ask for less.
+    """
+
+    exit_code: ClassVar[int] = 2
 
 
 class SandboxError(DedError, RuntimeError):

@@ -354,8 +354,13 @@ def _run_stage(
         dynamic_ncols=True,
     )
 
+    finished = len(units) - len(todo)
+
     def on_done(unit: Unit, report: UnitReport) -> None:
+        nonlocal finished
         by_node[report.node] += 1
+        finished += 1
+        bar.set_postfix_str(f"units {finished}/{len(units)}", refresh=False)
         bar.update(unit.rows)
 
     try:
