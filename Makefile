@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # The CPU test environment (DESIGN.md): LLaMA-Factory 0.9.5 imports torchaudio and
 # torchvision at start-up, and this trio is a matched set.
 TORCH_SET := torch==2.11.0 torchvision==0.26.0 torchaudio==2.11.0
-EXTRAS := train,eval,hf,analysis,dev
+EXTRAS := train,eval,hf,analysis,ray,dev
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha256sum | cut -c1-12)
 
 .PHONY: all test lint typecheck pytest demo sysdeps venv bench clean

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from cli_support import DATA
@@ -20,6 +20,7 @@ from ded_plugins.sandbox.isolation import bwrap_available
 
 if TYPE_CHECKING:
     from hf_server import HFServer
+    from ray_cluster import LocalCluster
 
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -100,3 +101,36 @@ def namespaces() -> None:
     ok, why = bwrap_available()
     if not ok:
         pytest.skip(f"full isolation unavailable here: {why}")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[LocalCluster]:
+    """A real Ray cluster on loopback (a head and one worker node), shared by every Ray test.
+
+    This process is connected to it as a driver; ``RAY_ADDRESS`` names it for the ``ded``
+    subprocesses a test starts. Torn down at the end of the session.
+    """
+    import logging
+
+    if importlib.util.find_spec("ray") is None:  # not imported yet: Ray reads its settings on import
+        pytest.skip("the ray extra is not installed: pip install 'ded-plugins[ray]'")
+    from ray_cluster import LocalCluster
+
+    cluster = LocalCluster(workers=1).start()
+    try:
+        import ray
+
+        ray.init(address=cluster.address, namespace="ded", logging_level=logging.WARNING, log_to_driver=False)
+        _RAY_STARTUP.append(cluster.startup_s)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+_RAY_STARTUP: list[float] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say what the shared Ray test cluster cost to start, when a test started it."""
+    for seconds in _RAY_STARTUP:
+        terminalreporter.write_line(f"ray test cluster (head + 1 worker node): started in {seconds:.1f} s")

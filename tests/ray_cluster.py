@@ -44,13 +44,15 @@ def _free_port() -> int:
         return port
 
 
-def _reload_auth_settings() -> None:
-    """Ray reads RAY_AUTH_MODE when it is imported: make an earlier import see the new values."""
+def _reload_settings() -> None:
+    """Ray reads these variables when it is imported: make an earlier import see them."""
     import sys
 
     if "ray" in sys.modules:
+        from ray._private import ray_constants
         from ray._raylet import AuthenticationTokenLoader, Config
 
+        ray_constants.ENABLE_RAY_CLUSTER = False  # as RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 says
         Config.initialize("")
         AuthenticationTokenLoader.instance().reset_cache()
 
@@ -95,7 +97,7 @@ class LocalCluster:
             RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
             PYTHONPATH=str(REPO) + (os.pathsep + path if path else ""),
         )
-        _reload_auth_settings()
+        _reload_settings()
         from ray.cluster_utils import Cluster
 
         # ray.cluster_utils writes the head's address under /tmp/ray for `address="auto"`
