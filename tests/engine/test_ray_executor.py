@@ -61,7 +61,7 @@ def outputs(run_dir: Path, export_dir: Path) -> dict[str, bytes]:
             data = p.read_bytes()
             if p.name == "stats.json":
                 stats = json.loads(data)
-                for key in ("seconds", "by_node"):
+                for key in ("seconds", "by_node", "units_run"):  # where and when units ran
                     stats.pop(key, None)
                 if stats.get("kind") == "exporter":  # names its own dataset_dir; its files are compared
                     for key in ("summary", "params", "fingerprint"):

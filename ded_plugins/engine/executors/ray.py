@@ -164,7 +164,7 @@ class RayExecutor:
             return
         nodes = self._nodes(job)
         files = {job.run.store, *job.run.sources, *(span[0] for u in units for span in u.spans)}
-        check_shared_paths(nodes, sorted(files), writable=[str(Path(units[0].output).parent)])
+        nodes = check_shared_paths(nodes, sorted(files), writable=[str(Path(units[0].output).parent)])
         if job.placement == "node":
             self._run_on_node_actors(job, units, on_done, nodes)
         else:

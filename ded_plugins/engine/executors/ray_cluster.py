@@ -170,22 +170,34 @@ def _missing(paths: Sequence[str], writable: Sequence[str]) -> list[str]:
     return out
 
 
-def check_shared_paths(nodes: Sequence[Node], paths: Sequence[str], writable: Sequence[str] = ()) -> None:
-    """Raise :class:`ClusterError` naming every node that cannot see ``paths`` (or write ``writable``)."""
+def check_shared_paths(
+    nodes: Sequence[Node], paths: Sequence[str], writable: Sequence[str] = ()
+) -> list[Node]:
+    """The nodes that answered; raise :class:`ClusterError` naming every node that cannot see
+    ``paths`` (or write ``writable``). A node that dies before it answers is left out."""
     ray = ray_module("checking the nodes' shared filesystem")
     probe = ray.remote(num_cpus=0, max_retries=0)(_missing)
     refs = [
         probe.options(scheduling_strategy=node_strategy(n.node_id)).remote(paths, writable) for n in nodes
     ]
-    try:
-        results = ray.get(refs, timeout=120)
-    except ray.exceptions.GetTimeoutError:
-        raise ClusterError("the cluster's nodes did not answer a file check within 120 s") from None
-    problems = [
-        f"{n.label}: {', '.join(missing[:3])}" for n, missing in zip(nodes, results, strict=True) if missing
-    ]
+    answered: list[Node] = []
+    problems: list[str] = []
+    for n, ref in zip(nodes, refs, strict=True):
+        try:
+            missing = ray.get(ref, timeout=120)
+        except ray.exceptions.GetTimeoutError:
+            raise ClusterError(f"node {n.label} did not answer a file check within 120 s") from None
+        except ray.exceptions.RayError as exc:  # the node went away since it was listed
+            log.warning("node %s is gone: %s", n.label, type(exc).__name__)
+            continue
+        answered.append(n)
+        if missing:
+            problems.append(f"{n.label}: {', '.join(missing[:3])}")
     if problems:
         raise ClusterError(
             "every node must see the run's files at the same path (a shared filesystem: NFS, Lustre, "
             "a mounted bucket); these nodes do not:\n  " + "\n  ".join(problems)
         )
+    if not answered:
+        raise ClusterError("no node of the Ray cluster answered a file check")
+    return answered
