@@ -25,7 +25,7 @@ def vllm(
     chunk_questions: int = 256,
     engine: str = "vllm:LLM",
 ) -> Any:
-    """vLLM offline engine: n samples per prompt, chat template, data parallel over GPUs."""
+    """vLLM offline engine: one seeded request per sample, chat template, data parallel over GPUs."""
     from ded_plugins.rollouts.vllm_backend import VLLMBackend
 
     return VLLMBackend(

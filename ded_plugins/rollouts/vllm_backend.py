@@ -1,4 +1,4 @@
-"""Rollout backend on vLLM's offline engine: n samples per prompt, chat template, data parallel.
+"""Rollout backend on vLLM's offline engine: one seeded request per sample, chat template, data parallel.
 
 A thin adapter: vLLM does not run on CPU-only machines, so the test drives it with a
 fake engine class that has ``LLM``'s ``chat`` signature. Data parallelism runs one
@@ -155,35 +155,42 @@ def _work(
 
 
 def _chat(llm: Any, params_cls: Any, requests: list[SampleRequest], sampling: Sampling) -> list[Generation]:
-    conversations = [[{"role": "user", "content": r.prompt}] for r in requests]
-    # n samples per prompt share one request; vLLM derives the n streams from its one seed
+    # one request per (question, sample index), each with its own seed: a sample does not
+    # depend on how many others were asked with it, and its record names the seed it had
+    # (n > 1 would share one seed; Ray Data LLM even keeps only the first of n)
+    samples = [(r, i, seed) for r in requests for i, seed in zip(r.sample_indices, r.seeds, strict=True)]
+    conversations = [[{"role": "user", "content": r.prompt}] for r, _, _ in samples]
     params = [
         params_cls(
-            n=len(r.sample_indices),
-            seed=r.seeds[0],
+            n=1,
+            seed=seed,
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             max_tokens=sampling.max_tokens,
             **dict(sampling.extra),
         )
-        for r in requests
+        for _, _, seed in samples
     ]
-    outputs = llm.chat(conversations, params, use_tqdm=False, add_generation_prompt=True)
+    outputs = llm.chat(conversations, params, use_tqdm=False, add_generation_prompt=True) if samples else []
     result: list[Generation] = []
-    for req, conv, out in zip(requests, conversations, outputs, strict=True):
-        prompt = out.prompt
-        if prompt is None:  # a tokenized prompt: render the template to see how it ends
-            prompt = llm.get_tokenizer().apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
-        prefix = opened_think(prompt)
-        for index, completion in zip(req.sample_indices, out.outputs, strict=True):
-            result.append(
-                Generation(
-                    question_id=req.question_id,
-                    sample_index=index,
-                    seed=req.seeds[0],
-                    text=prefix + completion.text,
-                    n_tokens=len(completion.token_ids),
-                    finish_reason=completion.finish_reason,
-                )
+    prefixes: dict[str, str] = {}
+    for (req, index, seed), conv, out in zip(samples, conversations, outputs, strict=True):
+        prefix = prefixes.get(req.question_id)
+        if prefix is None:
+            prompt = out.prompt
+            if prompt is None:  # a tokenized prompt: render the template to see how it ends
+                tokenizer = llm.get_tokenizer()
+                prompt = tokenizer.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
+            prefix = prefixes[req.question_id] = opened_think(prompt)
+        completion = out.outputs[0]
+        result.append(
+            Generation(
+                question_id=req.question_id,
+                sample_index=index,
+                seed=seed,
+                text=prefix + completion.text,
+                n_tokens=len(completion.token_ids),
+                finish_reason=completion.finish_reason,
             )
+        )
     return result

@@ -14,6 +14,7 @@ from ded_plugins.cli import main
 from ded_plugins.errors import StageError
 from ded_plugins.io import read_rollouts
 from ded_plugins.rollouts.runner import run_rollouts
+from ded_plugins.rollouts.types import derive_seed
 
 
 def _questions(path: Path, n: int = 2) -> Path:
@@ -77,8 +78,12 @@ def test_vllm_backend_with_fake_engine(
         (f"q{i}", k) for i in range(4) for k in range(3)
     ]
     for r in rollouts:
-        assert r.text.startswith("<think>\nstep ")  # <think> put back in front from the prompt
-        assert r.n_tokens == r.sample_index + 3
+        assert r.text.startswith("<think>\nstep 0 ")  # <think> put back in front from the prompt
+        assert r.n_tokens == 3
+        # one request per sample, under the sample's own seed, and the record names that seed
+        assert r.metadata["seed"] == derive_seed(0, r.question_id, r.sample_index)
+        assert f"seed {r.metadata['seed']} " in r.text
+    assert len({r.metadata["seed"] for r in rollouts}) == len(rollouts)
     # data parallel: two ranks, each pinned to its own two GPUs
     assert {r.text.split("gpus ")[1].split("\n")[0] for r in rollouts} == {"0,1", "2,3"}
     # a rank that fails reports its traceback; nothing half-done is written
