@@ -22,6 +22,7 @@ from ded_plugins.io import dumps_line, read_rollouts, rollout_to_dict
 from ded_plugins.protocols import RolloutBackend
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
+from ded_plugins.rollouts.ray_runner import RayRollouts, executor_problems
 from ded_plugins.rollouts.types import Generation, SampleRequest, derive_seed
 from ded_plugins.steps import Step
 
@@ -105,6 +106,7 @@ def run_rollouts(
     problems = registry.check_params(
         registry.get("rollout_backend", config.backend, where=where), config.backend_params, where=where
     )
+    problems += executor_problems(config.executor)
     if problems:  # before anything is read or written
         raise ConfigError(problems)
     step, fingerprint = _check_step(config)
@@ -127,9 +129,11 @@ def run_rollouts(
     if not requests:
         step.complete({"records": total}, fingerprint=fingerprint)
         return RolloutSummary(out, total - pending, 0, total)
-    backend: RolloutBackend = registry.build(
-        "rollout_backend", config.backend, config.backend_params, where=where
-    )
+    backend: RolloutBackend
+    if config.executor[0] == "ray":  # replicas of the backend on a cluster; records written here
+        backend = RayRollouts(config.backend, config.backend_params, model=config.model, **config.executor[1])
+    else:
+        backend = registry.build("rollout_backend", config.backend, config.backend_params, where=where)
     from tqdm import tqdm
 
     out.parent.mkdir(parents=True, exist_ok=True)
