@@ -25,6 +25,7 @@ eval:
   baseline: true                  # also evaluate the student before SFT (the gains in the report)
 metrics: [pass_rate, length, token_entropy, pca_shift]
 aggregate: mean                   # or {weights: {task: weight}}
+executor: local                   # or {ray: {gpus_per_teacher: 8}}: teachers in parallel on a cluster
 ```
 """
 
@@ -54,7 +55,7 @@ __all__ = [
 
 _TOP = (
     "run", "output_dir", "seed", "questions", "student", "sampling", "teachers", "export", "train", "eval",
-    "metrics", "aggregate",
+    "metrics", "aggregate", "executor",
 )  # fmt: skip
 _TEACHER = ("name", "backend", "rollouts", "model_path", "sampling")
 _TRAIN = ("recipe", "overrides", "command", "env")
@@ -123,6 +124,8 @@ class TeacherConfig:
     weights: Mapping[str, float] | None
     base_dir: Path
     source: str
+    #: where each teacher's steps run: ``("local", {})`` here, one after another, or ``("ray", {...})``
+    executor: tuple[str, Mapping[str, Any]] = ("local", {})
 
     @property
     def run_dir(self) -> Path:
@@ -261,6 +264,13 @@ def load_teacher_config(
     )
     metrics = _metrics(c, raw, registry)
     weights = _weights(c, raw.get("aggregate", "mean"), tasks)
+    executor: tuple[str, Mapping[str, Any]] = ("local", {})
+    executor_spec = c.component(raw["executor"], ("executor",)) if raw.get("executor") is not None else None
+    if executor_spec is not None:
+        from ded_plugins.teacher.cluster import executor_problems
+
+        c.problems.extend(executor_problems(executor_spec.name, executor_spec.params, executor_spec.where))
+        executor = (executor_spec.name, dict(executor_spec.params))
     output_dir = c.output_path(raw.get("output_dir", "runs"), ("output_dir",))
     c.finish()
     assert questions is not None and student is not None and run is not None and output_dir is not None
@@ -279,6 +289,7 @@ def load_teacher_config(
         weights=weights,
         base_dir=c.base_dir,
         source=c.label,
+        executor=executor,
     )
 
 

@@ -264,15 +264,21 @@ def run_teacher_selection(
     if not isinstance(config, TeacherConfig):
         config = load_teacher_config(config, registry=registry)
     pool = config.questions.read()
-    outcomes = []
-    for spec in config.teachers:
-        log.info("teacher %s", spec.name)
-        outcome = _teacher(spec, config, pool, registry, progress)
+    outcomes: list[TeacherOutcome] = []
+    baseline: TeacherOutcome | None = None
+    if config.executor[0] == "ray":  # each teacher's steps as one job on a cluster, side by side
+        from ded_plugins.teacher.cluster import run_on_ray
+
+        outcomes, baseline = run_on_ray(config, pool, **config.executor[1])
+    else:
+        for spec in config.teachers:
+            log.info("teacher %s", spec.name)
+            outcomes.append(_teacher(spec, config, pool, registry, progress))
+        baseline = _baseline(config) if config.eval.baseline else None
+    for outcome in outcomes:
         outcome.aggregate = _aggregate(outcome.scores, config.weights)
-        outcomes.append(outcome)
     # stable sort: ties keep the config's order
     ranked = sorted(outcomes, key=lambda o: -(o.aggregate or 0.0))
-    baseline = _baseline(config) if config.eval.baseline else None
     return write_report(config, ranked, baseline)
 
 
