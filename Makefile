@@ -61,6 +61,7 @@ bench: venv sysdeps
 	$(BIN)/python benchmarks/bench_math_grading.py
 	$(BIN)/python benchmarks/bench_pool.py
 	$(BIN)/python benchmarks/bench_bootstrap.py
+	$(BIN)/python benchmarks/bench_ray.py
 	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_token_entropy.py
 
