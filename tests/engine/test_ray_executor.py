@@ -100,10 +100,15 @@ def test_example_pool_every_stage_is_byte_identical(pool: Path, ray_cluster: Any
     code = json.loads((ray / "03_code_correct" / "stats.json").read_text())
     assert code["dropped"] == {"code_correct.wrong_answer": 2}
     assert len(json.loads((ray / "01_think_format" / "stats.json").read_text())["by_node"]) == 2
+    # --executor on the command line picks Ray for a config that says local
+    shutil.rmtree(local)
+    main(["curate", str(pool / "local.yaml"), "--executor", "ray", "--no-progress"])
+    assert outputs(local, pool / "lf_local") == expected
+    assert len(json.loads((local / "02_math_correct" / "stats.json").read_text())["by_node"]) == 2
 
 
 def test_demo_like_pool_is_byte_identical(tmp_path: Path, tiny_model: Path, ray_cluster: Any) -> None:
-    pool = demo_like_pool(tmp_path / "pool")
+    pool = demo_like_pool(tmp_path / "pool", math=30)
     stages: list[Any] = [
         {"length": {"tokenizer": str(tiny_model), "max_tokens": 120}},
         "think_format",
@@ -120,12 +125,6 @@ def test_demo_like_pool_is_byte_identical(tmp_path: Path, tiny_model: Path, ray_
     for stage in ("01_length", "02_think_format", "03_math_correct", "04_code_correct", "05_pass_rate"):
         stats = json.loads((ray / stage / "stats.json").read_text())
         assert stats["dropped"] and stats["kept"], stage
-    # --executor on the command line picks Ray for a config that says local
-    shutil.rmtree(pool / "runs" / "local")
-    main(["curate", str(pool / "local.yaml"), "--executor", "ray", "--no-progress"])
-    assert outputs(pool / "runs" / "local", pool / "lf_local") == expected
-    by_node = json.loads((pool / "runs" / "local" / "01_length" / "stats.json").read_text())["by_node"]
-    assert len(by_node) == 2
 
 
 def test_unreachable_cluster_is_one_clear_error(
