@@ -102,13 +102,14 @@ def test_a_killed_replica_loses_and_duplicates_nothing(
         except BaseException as exc:  # handed to the test thread
             errors.append(exc)
 
+    before = set(ray.util.list_named_actors())  # replicas of earlier tests may still be stopping
     thread = threading.Thread(target=run)
     thread.start()
     deadline = time.monotonic() + 120
     while not (out.exists() and len(out.read_text().splitlines()) >= 2):
         assert thread.is_alive() and time.monotonic() < deadline, errors
         time.sleep(0.02)
-    names = sorted(n for n in ray.util.list_named_actors() if n.startswith(ACTOR_PREFIX))
+    names = sorted(n for n in set(ray.util.list_named_actors()) - before if n.startswith(ACTOR_PREFIX))
     assert len(names) == 2
     ray.kill(ray.get_actor(names[0]), no_restart=True)  # as a crashed process or a lost GPU would
     written_at_kill = len(out.read_text().splitlines())
