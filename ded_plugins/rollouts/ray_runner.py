@@ -278,8 +278,8 @@ class RayRollouts:
                             emitted.add(key)
                             emit(g)
         finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            for ref in pending:  # actor calls: cancelled politely; close() stops the replicas
+                ray.cancel(ref)
 
     def close(self) -> None:
         """Stop the replicas; leave the cluster if this object joined it."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from ray_pools import demo_like_pool
+from ray_pools import assert_counted_once, demo_like_pool, outputs
 
 from ded_plugins.cli import main
 from ded_plugins.engine import curate
@@ -49,37 +49,6 @@ def write_config(pool: Path, run: str, stages: list[Any], teachers: list[str], *
     path = pool / f"{run}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
-
-
-def outputs(run_dir: Path, export_dir: Path) -> dict[str, bytes]:
-    """Every output file, by relative path; stats without what depends on where units ran."""
-    out = {}
-    for base, prefix in ((run_dir, "run/"), (export_dir, "export/")):
-        for p in sorted(base.rglob("*")):
-            if not p.is_file() or p.name in (".lock", "step.json", "config.resolved.json"):
-                continue
-            data = p.read_bytes()
-            if p.name == "stats.json":
-                stats = json.loads(data)
-                for key in ("seconds", "by_node", "units_run"):  # where and when units ran
-                    stats.pop(key, None)
-                if stats.get("kind") == "exporter":  # names its own dataset_dir; its files are compared
-                    for key in ("summary", "params", "fingerprint"):
-                        stats.pop(key)
-                data = json.dumps(stats, sort_keys=True).encode()
-            out[prefix + str(p.relative_to(base))] = data
-    return out
-
-
-def assert_counted_once(run_dir: Path) -> None:
-    """Each unit counted once: units run = units, spread over the nodes, kept + rejected = input."""
-    for stats_file in sorted(run_dir.glob("0[1-9]_*/stats.json")):
-        stats = json.loads(stats_file.read_text())
-        if stats.get("kind") == "exporter":
-            continue
-        assert stats["units_run"] == stats["units"], stats_file
-        assert sum(stats["by_node"].values()) == stats["units"], stats_file
-        assert stats["kept"] + stats["rejected"] == stats["input"], stats_file
 
 
 def run_both(pool: Path, stages: list[Any], teachers: list[str]) -> tuple[Path, Path]:

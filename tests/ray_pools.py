@@ -5,6 +5,7 @@ with tests from a reference solution) with two teacher styles, some wrong or unf
 samples, and student samples, so every stage keeps some rows and drops others.
 ``many_rows_pool``: short math rollouts, enough of them for a stage of many units (the
 fault and resume tests need a stage that is still running when they strike).
+``outputs`` and ``assert_counted_once`` compare and check the runs.
 """
 
 from __future__ import annotations
@@ -80,3 +81,40 @@ def many_rows_pool(dest: Path, *, questions: int = 300, samples: int = 16, seed:
     _write(dest / "questions.jsonl", qs)
     _write(dest / "teacher.jsonl", rows)
     return dest
+
+
+def outputs(run_dir: Path, export_dir: Path) -> dict[str, bytes]:
+    """Every output file, by relative path; stats without what depends on where units ran."""
+    out = {}
+    for base, prefix in ((run_dir, "run/"), (export_dir, "export/")):
+        for p in sorted(base.rglob("*")):
+            if not p.is_file() or p.name in (".lock", "step.json", "config.resolved.json"):
+                continue
+            data = p.read_bytes()
+            if p.name == "stats.json":
+                stats = json.loads(data)
+                for key in ("seconds", "by_node"):  # where and when units ran
+                    stats.pop(key, None)
+                if stats.get("kind") == "exporter":  # names its own dataset_dir; its files are compared
+                    for key in ("summary", "params", "fingerprint"):
+                        stats.pop(key)
+                data = json.dumps(stats, sort_keys=True).encode()
+            out[prefix + str(p.relative_to(base))] = data
+    return out
+
+
+def units_run(stage_dir: Path) -> int:
+    """How many of a finished stage's units its last run ran (the rest it found finished)."""
+    count: int = json.loads((stage_dir / "step.json").read_text())["result"]["units_run"]
+    return count
+
+
+def assert_counted_once(run_dir: Path) -> None:
+    """Each unit counted once: units run = units, spread over the nodes, kept + rejected = input."""
+    for stats_file in sorted(run_dir.glob("0[1-9]_*/stats.json")):
+        stats = json.loads(stats_file.read_text())
+        if stats.get("kind") == "exporter":
+            continue
+        assert units_run(stats_file.parent) == stats["units"], stats_file
+        assert sum(stats["by_node"].values()) == stats["units"], stats_file
+        assert stats["kept"] + stats["rejected"] == stats["input"], stats_file
