@@ -122,9 +122,18 @@ class LocalCluster:
         self.cluster.wait_for_nodes()
         return node
 
-    def remove(self, node: Any) -> None:
-        """Kill a worker node's processes, as a machine that is lost would."""
+    def remove(self, node: Any, timeout: float = 90.0) -> None:
+        """Kill a worker node's processes, as a machine that is lost would; return once Ray
+        has marked it dead, so later tests see the cluster they expect."""
+        import ray
+
+        node_id = node.node_id
         self.cluster.remove_node(node, allow_graceful=False)
+        deadline = time.monotonic() + timeout
+        while any(n["NodeID"] == node_id and n["Alive"] for n in ray.nodes()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Ray still lists removed node {node_id} as alive after {timeout} s")
+            time.sleep(0.2)
 
     def stop(self) -> None:
         import ray

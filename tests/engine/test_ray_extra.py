@@ -31,3 +31,21 @@ def test_a_missing_ray_extra_names_it(
     assert "pip install 'ded-plugins[ray]'" in err
     assert "Traceback" not in err
     assert not (pool / "runs").exists()
+
+
+def test_ray_addresses_are_read_as_written_and_a_malformed_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ded_plugins.engine.executors.ray_cluster import _endpoint
+    from ded_plugins.errors import ClusterError
+
+    assert _endpoint("10.1.2.3:6379") == ("10.1.2.3", 6379)
+    assert _endpoint("ray://head:10001") == ("head", 10001)
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6380")
+    assert _endpoint("auto") == ("127.0.0.1", 6380)  # auto reads RAY_ADDRESS
+    monkeypatch.delenv("RAY_ADDRESS")
+    assert _endpoint("auto") is None  # Ray looks for a cluster started on this machine
+    with pytest.raises(
+        ClusterError, match=r"Ray address 'head': expected HOST:PORT, ray://HOST:PORT or auto"
+    ):
+        _endpoint("head")
