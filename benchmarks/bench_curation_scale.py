@@ -122,7 +122,7 @@ def _config(pool: Path, run_root: Path, name: str) -> Path:
 
 def run_one(pool: Path, run_root: Path, name: str, checkout: Path | None) -> dict[str, object]:
     config = _config(pool, run_root, name)
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout)
     ded = Path(sys.executable).parent / "ded"
