@@ -81,7 +81,7 @@ def main() -> None:
     print(f"outputs byte-identical: {same}")
     if not same:
         raise SystemExit("the Ray run wrote other bytes than the local run")
-    print(f"ray_overhead: {ray_s / local_s:.2f}x (baseline local executor)")
+    print(f"bench_ray: {ray_s / local_s:.2f}x the time on Ray (baseline local executor)")
 
 
 if __name__ == "__main__":
