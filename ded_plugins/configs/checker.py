@@ -21,7 +21,7 @@ from typing import Any, get_args
 
 from ded_plugins.errors import ConfigError
 from ded_plugins.io.pools import iter_questions
-from ded_plugins.io.records import read_questions
+from ded_plugins.io.records import questions_by_id
 from ded_plugins.io.yamlfile import load_yaml
 from ded_plugins.records import Question
 from ded_plugins.steps import InputPath, ModelRef
@@ -68,15 +68,8 @@ class QuestionSource:
         )
 
     def read(self) -> dict[str, Question]:
-        """The pool, keyed by question id, in file order."""
-        return read_questions(
-            self.path,
-            format=self.format,
-            split=self.split,
-            columns=dict(self.columns) or None,
-            default_domain=self.domain,
-            limit=self.limit,
-        )
+        """The pool, keyed by question id, in file order (a repeated id is an error)."""
+        return questions_by_id(self.rows(), source=self.path)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved form written beside a run's outputs (and hashed into its fingerprint)."""

@@ -24,6 +24,7 @@ from ded_plugins.sandbox.jobs import RunRequest
 __all__ = [
     "question_from_dict",
     "question_to_dict",
+    "questions_by_id",
     "read_checked_rollouts",
     "read_questions",
     "read_rollouts",
@@ -211,18 +212,23 @@ def read_questions(
     limit: int | None = None,
 ) -> dict[str, Question]:
     """Read a question pool keyed by id, in file order; duplicate ids are an error."""
-    out: dict[str, Question] = {}
-    first_line: dict[str, int | None] = {}
     from ded_plugins.io.pools import iter_questions
 
     rows = iter_questions(
         path, format=format, split=split, columns=columns, default_domain=default_domain, limit=limit
     )
+    return questions_by_id(rows, source=str(path))
+
+
+def questions_by_id(rows: Iterable[tuple[int | None, Question]], *, source: str) -> dict[str, Question]:
+    """``(line, question)`` rows as a dict by id, in order; a repeated id names both lines of ``source``."""
+    out: dict[str, Question] = {}
+    first_line: dict[str, int | None] = {}
     for lineno, q in rows:
         if q.id in out:
             raise InputError(
                 f"duplicate question id {q.id!r} (first at line {first_line[q.id]})",
-                path=str(path),
+                path=source,
                 line=lineno,
                 field="id",
             )
