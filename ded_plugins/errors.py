@@ -63,7 +63,7 @@ class ConfigError(DedError, ValueError):
         return str(self.args[0])
 
     def __reduce__(self) -> tuple[Any, ...]:  # survives a trip between processes
-        return (type(self), (list(self.problems),), {"source": self.source})
+        return (_rebuild, (type(self), (list(self.problems),), {"source": self.source}))
 
 
 class UnknownComponentError(ConfigError, KeyError):
@@ -95,11 +95,10 @@ class InputError(DedError, ValueError):
         super().__init__(f"{where}: {message}")
 
     def __reduce__(self) -> tuple[Any, ...]:  # survives a trip between processes
-        return (_input_error, (self.message, self.path, self.line, self.field))
-
-
-def _input_error(message: str, path: str | None, line: int | None, field: str | None) -> InputError:
-    return InputError(message, path=path, line=line, field=field)
+        return (
+            _rebuild,
+            (type(self), (self.message,), {"path": self.path, "line": self.line, "field": self.field}),
+        )
 
 
 class PluginError(DedError, RuntimeError):
@@ -121,7 +120,12 @@ class MissingDependencyError(DedError, ImportError):
         super().__init__(f"'{module}' is needed{why} but not installed: pip install 'ded-plugins[{extra}]'")
 
     def __reduce__(self) -> tuple[Any, ...]:  # survives a trip between processes
-        return (type(self), (self.module, self.extra), {"purpose": self.purpose})
+        return (_rebuild, (type(self), (self.module, self.extra), {"purpose": self.purpose}))
+
+
+def _rebuild(cls: type[DedError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> DedError:
+    """Unpickle an error that takes keyword arguments (pickle's default passes ``args`` only)."""
+    return cls(*args, **kwargs)
 
 
 class StageError(DedError, RuntimeError):
