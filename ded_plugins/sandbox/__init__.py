@@ -9,6 +9,8 @@ in :mod:`ded_plugins.integrations.lm_eval`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ded_plugins.sandbox.jobs import (
     DEFAULT_GRADER,
     GRADERS,
@@ -18,7 +20,10 @@ from ded_plugins.sandbox.jobs import (
     RunRequest,
     RunResult,
 )
-from ded_plugins.sandbox.sandbox import Sandbox
+
+
+if TYPE_CHECKING:
+    from ded_plugins.sandbox.sandbox import Sandbox
 
 
 __all__ = [
@@ -31,3 +36,14 @@ __all__ = [
     "RunResult",
     "Sandbox",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # the supervisor (threads, subprocess, isolation probes) is imported on first use: the
+    # records and the CLI import the request types from here, and must stay light
+    if name != "Sandbox":
+        raise AttributeError(f"module 'ded_plugins.sandbox' has no attribute {name!r}")
+    from ded_plugins.sandbox.sandbox import Sandbox
+
+    globals()["Sandbox"] = Sandbox
+    return Sandbox

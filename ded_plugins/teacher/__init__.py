@@ -8,9 +8,14 @@ for each, the metrics registered through ``ded_register_teacher_metrics``: a fac
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ded_plugins.hookspecs import hookimpl
 from ded_plugins.registry import Register
-from ded_plugins.teacher.entropy import token_entropy
+
+
+if TYPE_CHECKING:
+    from ded_plugins.teacher.entropy import token_entropy
 
 
 __all__ = ["ded_register_teacher_metrics", "token_entropy"]
@@ -25,3 +30,13 @@ def ded_register_teacher_metrics(register: Register) -> None:
     register("length", LengthStats)
     register("token_entropy", TokenEntropy)
     register("pca_shift", PCAShiftMetric)
+
+
+def __getattr__(name: str) -> object:
+    # numpy on first use: every plugin manager (and so ``ded --help``) imports this package
+    if name != "token_entropy":
+        raise AttributeError(f"module 'ded_plugins.teacher' has no attribute {name!r}")
+    from ded_plugins.teacher.entropy import token_entropy
+
+    globals()["token_entropy"] = token_entropy
+    return token_entropy
