@@ -84,7 +84,7 @@ def command() -> None:
     "--similar-coverage", default=0.5, show_default=True, help="Share that lists a pair as similar."
 )
 @click.option(
-    "--common-df", default=3, show_default=True, help="An n-gram in this many benchmark items is boilerplate."
+    "--common-df", default=2, show_default=True, help="An n-gram in this many benchmark items is boilerplate."
 )
 @click.option("--drop-similar", is_flag=True, help="Also drop look-alikes (reported as similar).")
 def decontaminate(

@@ -196,3 +196,15 @@ def test_output_never_overwrites_the_input(tmp_path: Path, capsys: pytest.Captur
     before = pool.read_bytes()
     assert "overwrite the input" in _fails(capsys, "dedup", str(pool), "-o", str(pool))
     assert pool.read_bytes() == before
+
+
+def test_decontaminate_defaults_are_the_matchers() -> None:
+    """The command, the curation stage and the library decide alike on the same pool."""
+    import dataclasses
+
+    from ded_plugins.cli.pool import decontaminate
+    from ded_plugins.pool.match import DEFAULTS
+
+    defaults = {p.name: p.default for p in decontaminate.params}
+    for field in dataclasses.fields(DEFAULTS):
+        assert defaults[field.name] == getattr(DEFAULTS, field.name), field.name
