@@ -176,12 +176,17 @@ class LengthFilter:
         self.max_tokens = max_tokens
         self.system = system
         self.enable_thinking = enable_thinking
+        # loaded on the first batch, then kept: the stage's fingerprint already covers the
+        # tokenizer's content, so one instance never sees two versions of it
+        self._counter: TemplateCounter | None = None
 
     def process(self, items: Sequence[tuple[Question, Rollout]]) -> list[Verdict]:
         """One verdict per item; details carry ``n_tokens`` and ``max_tokens``."""
         if not items:
             return []
-        counter = get_counter(self.tokenizer, self.template, self.enable_thinking)
+        if self._counter is None:
+            self._counter = get_counter(self.tokenizer, self.template, self.enable_thinking)
+        counter = self._counter
         conversations = [
             [
                 {"role": "user", "content": question.prompt},
