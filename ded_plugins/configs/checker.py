@@ -82,11 +82,6 @@ class QuestionSource:
             "limit": self.limit,
         }
 
-    @property
-    def local(self) -> bool:
-        """Whether the pool is a local file or directory (else a hub dataset id)."""
-        return Path(self.path).is_absolute() and Path(self.path).exists()
-
 
 @dataclass(frozen=True, kw_only=True)
 class ComponentSpec:

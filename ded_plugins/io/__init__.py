@@ -31,7 +31,6 @@ from ded_plugins.io.pools import (
 from ded_plugins.io.records import (
     question_from_dict,
     question_to_dict,
-    read_checked_rollouts,
     read_questions,
     read_rollouts,
     rollout_from_dict,
@@ -54,7 +53,6 @@ __all__ = [
     "question_row_writer",
     "question_rows",
     "question_to_dict",
-    "read_checked_rollouts",
     "read_json",
     "read_jsonl",
     "read_questions",

@@ -25,7 +25,6 @@ __all__ = [
     "question_from_dict",
     "question_to_dict",
     "questions_by_id",
-    "read_checked_rollouts",
     "read_questions",
     "read_rollouts",
     "rollout_from_dict",
@@ -315,37 +314,6 @@ def rollout_to_dict(r: Rollout, rejection: Rejection | None = None) -> dict[str,
     if rejection is not None:
         out["rejection"] = {"stage": rejection.stage, "reason": rejection.reason, "detail": rejection.detail}
     return out
-
-
-def read_checked_rollouts(
-    paths: Iterable[str | Path], questions: Mapping[str, Question], *, what: str = "rollout"
-) -> Iterator[tuple[Path, int, Rollout]]:
-    """Yield ``(path, line, rollout)`` over several files, refusing unknown questions and duplicates.
-
-    A duplicate is a second rollout with the same (question, model, sample index).
-    """
-    seen: dict[str, tuple[Path, int]] = {}
-    for raw in paths:
-        path = Path(raw)
-        for lineno, r in read_rollouts(path):
-            if r.question_id not in questions:
-                raise InputError(
-                    f"{what} for unknown question {r.question_id!r} (not in the question pool)",
-                    path=str(path),
-                    line=lineno,
-                    field="question_id",
-                )
-            if r.id in seen:
-                first = seen[r.id]
-                raise InputError(
-                    f"duplicate {what} {r.id!r} (question, model, sample_index); "
-                    f"first at {first[0]}:{first[1]}",
-                    path=str(path),
-                    line=lineno,
-                    field="sample_index",
-                )
-            seen[r.id] = (path, lineno)
-            yield path, lineno, r
 
 
 def read_rollouts(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple[int, Rollout]]:

@@ -129,19 +129,9 @@ class QuestionStore(Mapping[str, Question]):
     def __contains__(self, qid: object) -> bool:
         return isinstance(qid, str) and self._get(qid) is not None
 
-    def order(self, qid: str) -> int | None:
-        """The question's place in the pool, or ``None`` when it is not in it."""
-        found = self._get(qid)
-        return None if found is None else found[0]
-
     def __iter__(self) -> Iterator[str]:
         for (qid,) in self._conn().execute("SELECT id FROM questions ORDER BY ord"):
             yield str(qid)
-
-    def values_in_order(self) -> Iterator[Question]:
-        """Every question, in pool order, streamed."""
-        for (row,) in self._conn().execute("SELECT row FROM questions ORDER BY ord"):
-            yield question_from_dict(json.loads(row), path=str(self.path))
 
     def __len__(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM questions").fetchone()[0])
