@@ -29,6 +29,7 @@ import pluggy
 from ded_plugins.configs.curate import CurationConfig, StageSpec
 from ded_plugins.engine.ingest import INPUT_DIR, ingest, reuse_input
 from ded_plugins.engine.plan import group_units, processor_units
+from ded_plugins.engine.show import stage_dirs
 from ded_plugins.engine.stats import StageCounter, format_stage_table
 from ded_plugins.engine.units import Job, RunInfo, Unit, UnitReport
 from ded_plugins.errors import ConfigError, DedError, InputError, StageError
@@ -269,9 +270,8 @@ def _export_present(stats: Mapping[str, Any]) -> bool:
 
 
 def _clear_stage_dirs(run_dir: Path) -> None:
-    for child in run_dir.iterdir():
-        if child.is_dir() and child.name[:2].isdigit() and child.name[2:3] == "_":
-            shutil.rmtree(child)
+    for child in stage_dirs(run_dir):
+        shutil.rmtree(child)
 
 
 # --- one stage -----------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def resolve_run(run: str | Path) -> Path:
 
 
 def stage_dirs(run_dir: Path) -> list[Path]:
-    """The run's finished stage directories, in order (``00_input`` first)."""
+    """The run's stage directories in order (``00_input`` first; a ``.partial`` one too)."""
     return sorted(d for d in run_dir.iterdir() if d.is_dir() and d.name[:2].isdigit() and d.name[2:3] == "_")
 
 

@@ -151,12 +151,7 @@ def read_text(path: str | Path, *, what: str = "file") -> str:
 def read_json(path: str | Path, *, what: str = "JSON file") -> Any:
     """Parse a whole JSON file; a malformed one raises :class:`InputError` naming it."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what} not found", path=str(p)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 (byte {exc.start})", path=str(p)) from None
+    text = read_text(p, what=what)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
