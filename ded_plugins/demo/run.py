@@ -25,7 +25,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,28 +60,12 @@ def _training_recipe() -> Path:
 def _copy_recipes(out: Path) -> Path:
     """The demo's recipes, copied into ``out/recipes`` (rewritten only when they differ)."""
     target = out / "recipes"
-    sources = [*sorted(demo_recipes().rglob("*")), _training_recipe()]
-    for src in sources:
+    recipes, training = demo_recipes(), _training_recipe()
+    for src in [*sorted(recipes.rglob("*")), training]:
         if not src.is_file() or ".ded_cache" in src.parts:
             continue
-        rel = src.name if src == _training_recipe() else src.relative_to(demo_recipes())
-        dest = target / rel
-        data = src.read_bytes()
-        if not dest.is_file() or dest.read_bytes() != data:
-            with io.atomic_write(dest, "wb") as fh:
-                fh.write(data)
+        _copy_file(src, target / (src.name if src == training else src.relative_to(recipes)))
     return target
-
-
-@contextlib.contextmanager
-def _inside(directory: Path) -> Iterator[None]:
-    """Run in ``directory`` (the recipes' outputs are relative to it), then go back."""
-    before = Path.cwd()
-    os.chdir(directory)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 def _write_pool(data: Path) -> dict[str, Any]:
@@ -159,7 +143,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print, fast: bool = Fal
     done()
 
     registry = get_registry()
-    with _inside(out):
+    with contextlib.chdir(out):  # the recipes' outputs are relative to it
         done = step("3/7 rollouts (ded rollout)")
         for name in ("teacher_a", "teacher_b", "student"):
             path = recipes / f"rollout_{name}.yaml"
