@@ -47,6 +47,7 @@ __all__ = [
     "ded_version",
     "digest",
     "plain",
+    "without_inputs",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,16 @@ ModelRef = NewType("ModelRef", str)
 
 #: entries skipped when hashing a directory: our own bookkeeping and bytecode caches
 _SKIP_NAMES = frozenset({".ded_cache", ".ded", "__pycache__", ".lock"})
+
+
+def without_inputs(params: Mapping[str, Any], inputs: Iterable[str]) -> dict[str, Any]:
+    """``params`` less those that are declared inputs, which a fingerprint takes by content.
+
+    ``inputs`` are the labels the config checker gives them: ``name``, ``name.key`` (one of
+    a mapping) or ``name[i]`` (one of a list); each is parameter ``name``.
+    """
+    declared = {label.split("[")[0].split(".")[0] for label in inputs}
+    return {k: v for k, v in params.items() if k not in declared}
 
 
 def plain(value: Any) -> Any:

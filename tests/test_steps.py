@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ded_plugins.steps import Step, content_digest, digest
+from ded_plugins.steps import Step, content_digest, digest, without_inputs
 
 
 def _step(tmp_path: Path, **kw: object) -> Step:
@@ -69,3 +69,10 @@ def test_a_hub_id_counts_by_name(tmp_path: Path) -> None:
 
 def test_digest_is_order_sensitive_and_stable() -> None:
     assert digest("inputs", [1, 2]) == digest("inputs", [1, 2]) != digest("inputs", [2, 1])
+
+
+def test_without_inputs_drops_every_declared_parameter_by_its_labels() -> None:
+    params = {"tokenizer": "/t", "checkers": ["/a", "/b"], "files": {"x": "/x"}, "k": 4, "template": "q"}
+    inputs = {"tokenizer": "/t", "checkers[0]": "/a", "checkers[1]": "/b", "files.x": "/x"}
+    assert without_inputs(params, inputs) == {"k": 4, "template": "q"}
+    assert without_inputs(params, {}) == params

@@ -40,7 +40,7 @@ from ded_plugins.plugins import get_plugin_manager, get_registry
 from ded_plugins.protocols import Executor, StageContext
 from ded_plugins.records import Rollout
 from ded_plugins.registry import STAGE_KINDS, Component, Registry
-from ded_plugins.steps import Step, ded_version, digest, plain
+from ded_plugins.steps import Step, ded_version, digest, plain, without_inputs
 
 
 __all__ = ["CurationResult", "curate", "run_curation"]
@@ -79,8 +79,7 @@ class _Stage:
         return f"{self.index:02d}_{self.spec.name}"
 
     def step(self, run_dir: Path, after: str) -> Step:
-        declared = set(self.spec.inputs) | {k.split("[")[0].split(".")[0] for k in self.spec.inputs}
-        params = {k: v for k, v in self.spec.params.items() if k not in declared}
+        params = without_inputs(self.spec.params, self.spec.inputs)
         return Step(
             name=self.dirname,
             marker=run_dir / self.dirname / "step.json",

@@ -24,7 +24,7 @@ from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
 from ded_plugins.rollouts.ray_runner import RayRollouts, executor_problems
 from ded_plugins.rollouts.types import Generation, SampleRequest, derive_seed
-from ded_plugins.steps import Step
+from ded_plugins.steps import Step, without_inputs
 
 
 __all__ = ["RolloutSummary", "rollout_step", "run_rollouts"]
@@ -45,9 +45,9 @@ def rollout_step(config: RolloutConfig) -> Step:
     backend and its parameters, the seed and the role are. (Every record carries its
     decoding parameters, which are checked record by record.)
     """
-    params = {
-        k: v for k, v in config.backend_params.items() if k not in _NOT_SEMANTIC and k not in config.inputs
-    }
+    params = without_inputs(
+        {k: v for k, v in config.backend_params.items() if k not in _NOT_SEMANTIC}, config.inputs
+    )
     return Step(
         name=f"rollout:{config.model}",
         marker=config.output.with_name(f"{config.output.name}.{_safe(config.model)}.step.json"),

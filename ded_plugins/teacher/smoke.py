@@ -26,7 +26,7 @@ from ded_plugins.io import read_rollouts
 from ded_plugins.protocols import StageContext, TeacherMetric
 from ded_plugins.records import Question, Rollout
 from ded_plugins.registry import Registry
-from ded_plugins.steps import Step, digest, plain
+from ded_plugins.steps import Step, digest, plain, without_inputs
 from ded_plugins.teacher.commands import eval_command, file_log, read_scores, run_logged, train_command
 from ded_plugins.teacher.context import TeacherContext
 from ded_plugins.teacher.outcome import TeacherOutcome
@@ -223,14 +223,12 @@ def _teacher(
     )
     for m in config.metrics:
         metric: TeacherMetric = registry.build("teacher_metric", m.name, m.params, where=f"metrics.{m.name}")
-        declared = {
-            k: v for k, v in m.params.items() if k not in {i.split("[")[0].split(".")[0] for i in m.inputs}
-        }
+        params = without_inputs(m.params, m.inputs)
         outcome.metrics[m.name], _ = _run_step(
             outcome,
             f"metric_{m.name}",
             partial(_compute, metric, context),
-            params={"metric": m.name, "params": plain(declared)},
+            params={"metric": m.name, "params": plain(params)},
             inputs={**m.inputs, **({"teacher_model": spec.model_path} if spec.model_path else {})},
             after=trained,
         )
