@@ -24,6 +24,7 @@ from ded_plugins.io.pools import iter_questions
 from ded_plugins.io.records import questions_by_id
 from ded_plugins.io.yamlfile import load_yaml
 from ded_plugins.records import Question
+from ded_plugins.registry import Registry, hints_of
 from ded_plugins.steps import InputPath, ModelRef
 
 
@@ -360,6 +361,19 @@ class Checker:
         )
 
     # --- declared inputs of a component -------------------------------------------------
+
+    def resolve_component(
+        self, spec: ComponentSpec, registry: Registry, kinds: str | frozenset[str]
+    ) -> tuple[dict[str, Any], dict[str, str]] | None:
+        """``spec`` checked against the factory ``registry`` holds for it, its declared inputs
+        resolved: ``(params, {label: path})``; ``None`` (problem noted) when none is registered."""
+        try:
+            component = registry.get(kinds, spec.name, where=spec.where)
+        except ConfigError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        self.problems.extend(registry.check_params(component, spec.params, where=spec.where))
+        return self.resolve_declared(spec, hints_of(component.factory))
 
     def resolve_declared(
         self, spec: ComponentSpec, hints: Mapping[str, Any]

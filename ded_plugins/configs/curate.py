@@ -32,7 +32,7 @@ from typing import Any
 
 from ded_plugins.configs.checker import Checker, ComponentSpec, QuestionSource, open_config
 from ded_plugins.errors import ConfigError
-from ded_plugins.registry import STAGE_KINDS, Registry, hints_of
+from ded_plugins.registry import STAGE_KINDS, Registry
 from ded_plugins.steps import plain
 
 
@@ -195,13 +195,10 @@ def _legacy_student_rollouts(
 
 
 def _resolve(c: Checker, spec: ComponentSpec, registry: Registry, kinds: frozenset[str]) -> StageSpec | None:
-    try:
-        component = registry.get(kinds, spec.name, where=spec.where)
-    except ConfigError as exc:
-        c.problems.extend(exc.problems)
+    resolved = c.resolve_component(spec, registry, kinds)
+    if resolved is None:
         return None
-    c.problems.extend(registry.check_params(component, spec.params, where=spec.where))
-    params, inputs = c.resolve_declared(spec, hints_of(component.factory))
+    params, inputs = resolved
     return StageSpec(name=spec.name, params=params, where=spec.where, inputs=inputs)
 
 

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ded_plugins.configs.checker import Checker, ComponentSpec, QuestionSource, open_config
-from ded_plugins.errors import ConfigError
-from ded_plugins.registry import Registry, hints_of
+from ded_plugins.registry import Registry
 from ded_plugins.rollouts.types import Sampling
 
 
@@ -81,14 +80,8 @@ def check_backend(
     """A rollout backend named in a config: checked against its factory, declared inputs resolved."""
     if spec is None:
         return None
-    try:
-        component = registry.get("rollout_backend", spec.name, where=spec.where)
-    except ConfigError as exc:
-        c.problems.extend(exc.problems)
-        return None
-    c.problems.extend(registry.check_params(component, spec.params, where=spec.where))
-    params, inputs = c.resolve_declared(spec, hints_of(component.factory))
-    return spec.name, params, inputs
+    resolved = c.resolve_component(spec, registry, "rollout_backend")
+    return None if resolved is None else (spec.name, *resolved)
 
 
 def load_rollout_config(

@@ -39,7 +39,7 @@ from typing import Any
 from ded_plugins.configs.checker import Checker, QuestionSource, open_config
 from ded_plugins.configs.rollout import check_backend, sampling
 from ded_plugins.errors import ConfigError
-from ded_plugins.registry import Registry, hints_of
+from ded_plugins.registry import Registry
 from ded_plugins.rollouts.types import Sampling
 
 
@@ -303,13 +303,10 @@ def _metrics(c: Checker, raw: Mapping[str, Any], registry: Registry) -> tuple[Me
         spec = c.component(item, ("metrics", i))
         if spec is None:
             continue
-        try:
-            component = registry.get("teacher_metric", spec.name, where=spec.where)
-        except ConfigError as exc:
-            c.problems.extend(exc.problems)
+        resolved = c.resolve_component(spec, registry, "teacher_metric")
+        if resolved is None:
             continue
-        c.problems.extend(registry.check_params(component, spec.params, where=spec.where))
-        params, inputs = c.resolve_declared(spec, hints_of(component.factory))
+        params, inputs = resolved
         out.append(MetricSpec(name=spec.name, params=params, inputs=inputs))
     return tuple(out)
 
