@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ded_plugins.grading.latex import _GEOMETRY
 from ded_plugins.grading.leaf import leaf, numeral, raw_form
 from ded_plugins.grading.nodes import Equation, Expr, Labeled, Node, Raw, Relation, Seq, SetNode, Text
 from ded_plugins.grading.normalize import clean_answer, improper_mixed, mixed_number
@@ -24,9 +25,10 @@ _OPEN, _CLOSE = "([{", ")]}"
 _SEPARATOR = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
 _RELATION = re.compile(r"\\leq|\\geq|\\neq|<|>|=")
 #: a left side that only names the answer: f(x), x, a_n, \alpha, \angle ABC, (k, l), "Area", "AB"
+#: (the geometry commands are the converter's, which reads \angle ABC as one quantity)
 _LABEL = re.compile(
     r"^\s*(?:(?P<fn>[A-Za-z])\s*\([A-Za-z ,]*\)|(?P<sym>[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)"
-    r"|(?:m\s*)?\\(?:angle|measuredangle|overline|overarc|widehat|triangle|vec|overrightarrow)\s*\{?[A-Za-z]+\}?"
+    r"|(?:m\s*)?\\(?:" + "|".join(sorted(_GEOMETRY)) + r")\s*\{?[A-Za-z]+\}?"
     r"|\([A-Za-z_\\, (){}]*\)|[A-Za-z]{2,}(?: [A-Za-z]+)*(?: \d+)?)\s*$"
 )
 _QUALIFIER = re.compile(r"\s+(?:for\s+(?:all|any|every|some|each)|where|when|with)\b.*$", re.I)
