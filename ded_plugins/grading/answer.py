@@ -19,7 +19,7 @@ from ded_plugins.grading.relation import make_relation, relation_set
 from ded_plugins.grading.units import split_unit
 
 
-__all__ = ["as_set", "parse_answer", "split_top"]
+__all__ = ["as_set", "parse_answer", "split_top", "wrapped"]
 
 _OPEN, _CLOSE = "([{", ")]}"
 _SEPARATOR = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
@@ -57,7 +57,7 @@ def split_top(text: str, sep: re.Pattern[str] = _SEPARATOR) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _wrapped(text: str, open_: str, close: str) -> str | None:
+def wrapped(text: str, open_: str, close: str) -> str | None:
     """The inside of ``text`` if one bracket pair wraps all of it."""
     if not (text.startswith(open_) and text.endswith(close)):
         return None
@@ -105,7 +105,7 @@ def _interval(text: str) -> Node | None:
 
 def _matrix(text: str) -> Node | None:
     """``\\begin{pmatrix}`` (``array`` and ``bmatrix`` too, also inside brackets) as nested tuples."""
-    inner = _wrapped(text, "(", ")") or _wrapped(text, "[", "]")
+    inner = wrapped(text, "(", ")") or wrapped(text, "[", "]")
     if inner is not None and inner.strip().startswith(r"\begin"):
         text = inner.strip()
     matrix = _MATRIX.search(text)
@@ -133,7 +133,7 @@ def _single(text: str) -> Node:
         node = leaf(mixed_number(number), unit=unit)
         if isinstance(node, Expr):
             return node
-    builder = _SET_BUILDER.match(text) if _wrapped(text, r"\{", r"\}") is not None else None
+    builder = _SET_BUILDER.match(text) if wrapped(text, r"\{", r"\}") is not None else None
     if builder:  # \{x | -1 < x < 1\}
         found = _relation(builder.group(1))
         as_a_set = as_set(found)
@@ -143,7 +143,7 @@ def _single(text: str) -> Node:
     matrix = _matrix(text)
     if matrix is not None:
         return matrix
-    inner = _wrapped(text, r"\{", r"\}")
+    inner = wrapped(text, r"\{", r"\}")
     if inner is not None and "|" not in inner:
         return Seq("set", tuple(_single(p) for p in _expand_pm(split_top(inner))))
     difference = split_top(text, re.compile(r"\s*(?:\\setminus|\\backslash|-(?=\s*\\\{))\s*"))
@@ -158,7 +158,7 @@ def _single(text: str) -> Node:
     interval = _interval(text)
     if interval is not None:
         return interval
-    inner = _wrapped(text, "(", ")")
+    inner = wrapped(text, "(", ")")
     if inner is not None:
         parts = split_top(inner, re.compile(r"\s*,\s*"))
         if len(parts) >= 2:
@@ -280,7 +280,7 @@ def _union_of_solutions(items: list[Node]) -> Node | None:
 def parse_answer(text: str) -> Node:
     """Parse an answer (LaTeX or plain) into its structure (cached: a gold is parsed once)."""
     s = clean_answer(text)
-    if _wrapped(s, "{", "}") is not None and len(split_top(s[1:-1])) > 1:
+    if wrapped(s, "{", "}") is not None and len(split_top(s[1:-1])) > 1:
         s = r"\{" + s[1:-1] + r"\}"  # {2, 3, 5} with plain braces is a set
     parts = _expand_pm(split_top(s))
     if len(parts) > 1:

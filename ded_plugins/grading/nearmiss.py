@@ -14,7 +14,7 @@ import random
 import re
 from collections.abc import Callable, Iterator
 
-from ded_plugins.grading.answer import split_top
+from ded_plugins.grading.answer import split_top, wrapped
 from ded_plugins.grading.latex import LatexError, find_group
 
 
@@ -57,18 +57,6 @@ def gold_interval(gold: str) -> tuple[str, str, str, str] | None:
     return m.group(1), lo, hi, m.group(3)
 
 
-def _wraps(text: str, open_: str, close: str) -> bool:
-    """Does one bracket pair enclose all of ``text``?"""
-    if not (text.startswith(open_) and text.endswith(close)):
-        return False
-    depth = 0
-    for i, c in enumerate(text):
-        depth += (c in "([{") - (c in ")]}")
-        if depth == 0 and i < len(text) - 1:
-            return False
-    return True
-
-
 _GROUPED = re.compile(r"(?:\\\$)?-?\d{1,3}(?:(?:,\\!\s*|\{,\}|,)\d{3})+(?:\.\d+)?")
 
 
@@ -79,7 +67,7 @@ def gold_items(gold: str) -> tuple[str, list[str], str] | None:
         return None  # 10,\!080 is one number
     for open_, close in ((r"\{", r"\}"), (r"\left(", r"\right)"), ("(", ")")):
         bare = s.replace(r"\left", "").replace(r"\right", "").replace(r"\{", "{").replace(r"\}", "}")
-        if s.startswith(open_) and _wraps(bare, open_[-1], close[-1]):
+        if s.startswith(open_) and wrapped(bare, open_[-1], close[-1]) is not None:
             inner = s[len(open_) : len(s) - len(close)]
             parts = split_top(inner, _COMMA)
             return (open_, parts, close) if len(parts) >= 2 else None
