@@ -96,10 +96,8 @@ def _multiset_equal(g: tuple[Node, ...], c: tuple[Node, ...]) -> bool:
 
 
 def _ends_equal(x: Any, y: Any, approx: dict[Any, int]) -> bool:
-    if values_equal(x, y):
-        return True
-    ex, ey = Expr(x, approx.get(x)), Expr(y, approx.get(y))
-    return (ex.decimals is not None or ey.decimals is not None) and approx_equal(ex, ey)
+    """Two interval ends, as values (an end written as a decimal follows the rounding rule)."""
+    return _exprs_equal(Expr(x, approx.get(x)), Expr(y, approx.get(y))).equal
 
 
 def _sets_equal(g: Any, c: Any, approx: dict[Any, int]) -> bool:
@@ -223,8 +221,8 @@ def _equation_match(g: Node, c: Node) -> Match:
         return Match(False, f"an equation against a {_kind(other)}")
     value = _quantity(eq)
     if value is not None:
-        same = values_equal(value, other.value) or approx_equal(Expr(value), other)
-        return Match(bool(same), "quantity = value: the values " + ("match" if same else "differ"))
+        same = _exprs_equal(Expr(value), other).equal
+        return Match(same, "quantity = value: the values " + ("match" if same else "differ"))
     if eq is g and solved_equal(g.expr, other.value):  # "y + 1 = -(2x-1)^2" answered as "-4x^2+4x-2"
         return Match(True, "the gold equation solved for the variable it defines")
     return Match(False, "an equation against a value")
