@@ -70,7 +70,7 @@ def _quantity(equation: Equation) -> Any:
     from sympy.core.function import AppliedUndef
 
     lhs, rhs = equation.lhs, equation.rhs
-    if lhs is None or rhs.free_symbols or len(lhs.free_symbols) == 1:
+    if rhs.free_symbols or len(lhs.free_symbols) == 1:
         return None
     if not (lhs.free_symbols or lhs.has(AppliedUndef)):
         return None

@@ -93,11 +93,7 @@ def rename(node: Node, mapping: dict[Any, Any]) -> Node:
     if isinstance(node, SetNode):
         return SetNode(node.value.xreplace(mapping), node.approx)
     if isinstance(node, Equation):
-
-        def sub(v: Any) -> Any:
-            return None if v is None else v.xreplace(mapping)
-
-        return Equation(node.expr.xreplace(mapping), sub(node.lhs), sub(node.rhs))
+        return Equation(node.expr.xreplace(mapping), node.lhs.xreplace(mapping), node.rhs.xreplace(mapping))
     if isinstance(node, Relation):
         sides = tuple(Expr(s.value.xreplace(mapping), s.decimals, s.unit) for s in node.sides)
         return Relation(sides, node.ops, node.turned)

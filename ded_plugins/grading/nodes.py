@@ -63,12 +63,10 @@ class Equation:
     """``lhs = rhs`` that is not a plain ``name = value``; ``expr`` is ``lhs - rhs``."""
 
     expr: Any
-    lhs: Any = None
-    rhs: Any = None
+    lhs: Any
+    rhs: Any
 
     def __str__(self) -> str:
-        if self.lhs is None:
-            return f"equation {_s(self.expr)} = 0"
         return f"equation {_s(self.lhs)} = {_s(self.rhs)}"
 
 
