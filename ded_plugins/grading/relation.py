@@ -111,7 +111,7 @@ def _same_sides(g: Relation, c: Relation, equal: Any) -> bool:
     return g.ops == c.ops and all(equal(x.value, y.value) for x, y in zip(g.sides, c.sides, strict=True))
 
 
-def _proportional(g: Relation, c: Relation, equal: Any) -> bool:
+def _proportional(g: Relation, c: Relation) -> bool:
     """``x + y < 3`` and ``2x + 2y < 6``: ``lhs - rhs`` a positive multiple (for ``!=``: any)."""
     import sympy
 
@@ -130,7 +130,7 @@ def relations_equal(g: Relation, c: Relation, values_equal: Any, sets_equal: Any
     if _same_sides(g, c, values_equal):
         return True, "relation: same operators, equal sides"
     try:
-        if _proportional(g, c, values_equal):
+        if _proportional(g, c):
             return True, "relation: sides differ by a positive factor"
     except Exception:
         pass
