@@ -192,7 +192,7 @@ def nodes_equal(gold: Node, cand: Node, *, part: bool = False) -> Match:
     if isinstance(g, Equation) or isinstance(c, Equation):
         return _equation_match(g, c)
     if isinstance(g, Relation) and isinstance(c, Relation):
-        equal, rule = relations_equal(g, c, values_equal, lambda a, b: _sets_equal(a, b, {}))
+        equal, rule = relations_equal(g, c, lambda a, b: _sets_equal(a, b, {}))
         return Match(equal, rule)
     if isinstance(g, SetNode | Relation) or isinstance(c, SetNode | Relation):
         gs, cs = as_set(g), as_set(c)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from ded_plugins.grading.nodes import Expr, Node, Relation, Seq
+from ded_plugins.grading.values import values_equal
 
 
 __all__ = ["OPS", "make_relation", "ordering_matches", "relation_set", "relations_equal"]
@@ -107,8 +108,10 @@ def relation_set(rel: Relation) -> Any:
         return None
 
 
-def _same_sides(g: Relation, c: Relation, equal: Any) -> bool:
-    return g.ops == c.ops and all(equal(x.value, y.value) for x, y in zip(g.sides, c.sides, strict=True))
+def _same_sides(g: Relation, c: Relation) -> bool:
+    return g.ops == c.ops and all(
+        values_equal(x.value, y.value) for x, y in zip(g.sides, c.sides, strict=True)
+    )
 
 
 def _proportional(g: Relation, c: Relation) -> bool:
@@ -125,9 +128,9 @@ def _proportional(g: Relation, c: Relation) -> bool:
     return bool(g.ops[0] == "!=" or ratio.is_positive)
 
 
-def relations_equal(g: Relation, c: Relation, values_equal: Any, sets_equal: Any) -> tuple[bool, str]:
-    """``(equal, rule)`` for two relations (module docstring)."""
-    if _same_sides(g, c, values_equal):
+def relations_equal(g: Relation, c: Relation, sets_equal: Any) -> tuple[bool, str]:
+    """``(equal, rule)`` for two relations (module docstring); ``sets_equal`` compares solution sets."""
+    if _same_sides(g, c):
         return True, "relation: same operators, equal sides"
     try:
         if _proportional(g, c):
