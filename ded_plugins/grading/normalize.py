@@ -48,10 +48,8 @@ _COMMAND_ALIASES = [
 ]  # fmt: skip
 #: text in these is words: it is set apart by spaces ("15\\text{cm}" is "15 cm")
 _WORD_COMMANDS = ("text", "textnormal", "textrm", "textbf", "textit", "textsf", "mbox", "hbox")
-_TEXT_COMMANDS = (
-    "text", "textbf", "textit", "textrm", "textnormal", "textsf", "mathrm", "mathbf", "mathit",
-    "mathsf", "mbox", "operatorname", "hbox",
-)  # fmt: skip
+#: wrappers dropped, their argument kept as written: the word commands, the math fonts, operatorname
+_TEXT_COMMANDS = (*_WORD_COMMANDS, "mathrm", "mathbf", "mathit", "mathsf", "operatorname")
 _UNICODE_TABLE = str.maketrans(_UNICODE)
 _ALIASES = [(re.compile(p), r) for p, r in _COMMAND_ALIASES]
 _PLAIN_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
