@@ -34,8 +34,9 @@ from ded_plugins.engine.executors.ray_cluster import (
     disconnect,
     node_strategy,
     ray_module,
+    task_error,
 )
-from ded_plugins.errors import ClusterError, ConfigError, DedError, StageError
+from ded_plugins.errors import ClusterError, ConfigError, StageError
 from ded_plugins.rollouts.placement import NodeCapacity, ReplicaPlan, plan_replicas
 from ded_plugins.rollouts.types import Emit, Generation, SampleRequest, Sampling
 
@@ -262,12 +263,7 @@ class RayRollouts:
                                 load[i] = 0
                         continue
                     except ray.exceptions.RayTaskError as exc:
-                        cause = getattr(exc, "cause", None)
-                        if isinstance(cause, DedError):
-                            raise cause from None
-                        raise StageError(
-                            f"rollout replica {i} ({self.backend}) failed: {cause or exc!r}"
-                        ) from None
+                        raise task_error(exc, f"rollout replica {i} ({self.backend}) failed") from None
                     if batch is None:
                         ready.add(i)
                         continue

@@ -19,8 +19,8 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ded_plugins.engine.executors.ray_cluster import alive_nodes, connect, disconnect, ray_module
-from ded_plugins.errors import DedError, StageError
+from ded_plugins.engine.executors.ray_cluster import alive_nodes, connect, disconnect, ray_module, task_error
+from ded_plugins.errors import StageError
 from ded_plugins.records import Question
 from ded_plugins.rollouts.placement import NodeCapacity, plan_replicas
 
@@ -104,10 +104,7 @@ def _get(ray: Any, ref: Any, what: str) -> Any:
     try:
         return ray.get(ref)
     except ray.exceptions.RayTaskError as exc:
-        cause = getattr(exc, "cause", None)
-        if isinstance(cause, DedError):
-            raise cause from None
-        raise StageError(f"{what} failed on the cluster: {cause or exc!r}") from None
+        raise task_error(exc, f"{what} failed on the cluster") from None
     except ray.exceptions.RayError as exc:
         raise StageError(f"{what} was lost on the cluster (its node or worker died): {exc}") from None
 

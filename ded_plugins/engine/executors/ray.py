@@ -35,9 +35,10 @@ from ded_plugins.engine.executors.ray_cluster import (
     disconnect,
     node_strategy,
     ray_module,
+    task_error,
 )
 from ded_plugins.engine.units import Job, Unit, UnitReport, close_components, execute_unit
-from ded_plugins.errors import ClusterError, DedError, StageError
+from ded_plugins.errors import ClusterError, StageError
 
 
 __all__ = ["RayExecutor"]
@@ -147,10 +148,7 @@ class RayExecutor:
         """The error to raise for a unit that failed for good."""
         ray = ray_module("the ray executor")
         if isinstance(exc, ray.exceptions.RayTaskError):
-            cause = getattr(exc, "cause", None)
-            if isinstance(cause, DedError):
-                return cause
-            return StageError(f"stage {job.stage}: unit {unit.index} failed: {cause or exc!r}")
+            return task_error(exc, f"stage {job.stage}: unit {unit.index} failed")
         return StageError(
             f"stage {job.stage}: unit {unit.index} was lost {self.max_retries + 1} times (its worker "
             f"or node died each time): {type(exc).__name__}: {exc}"

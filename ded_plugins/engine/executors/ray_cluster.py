@@ -8,6 +8,8 @@ Ray), then joins it; a process that is connected already keeps its connection.
 share a host (a test cluster on one machine). :func:`check_shared_paths` asks every node
 whether it sees a run's files: DED's units read and write files by absolute path, so the
 run directory and the inputs must be on a filesystem every node mounts at the same path.
+:func:`task_error` is what each of them raises for a task that raised: the
+:class:`~ded_plugins.errors.DedError` it carries, or a :class:`~ded_plugins.errors.StageError`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from ded_plugins._optional import require
-from ded_plugins.errors import ClusterError
+from ded_plugins.errors import ClusterError, DedError, StageError
 
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "disconnect",
     "node_strategy",
     "ray_module",
+    "task_error",
 ]
 
 log = logging.getLogger(__name__)
@@ -117,6 +120,15 @@ def connect(
             "name it with --address or RAY_ADDRESS"
         ) from None
     return True
+
+
+def task_error(exc: BaseException, what: str) -> Exception:
+    """The error to raise for a task that raised (a ``RayTaskError``): the :class:`DedError` it
+    carries, as the task raised it, or a :class:`StageError` ``"<what>: <cause>"``."""
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, DedError):
+        return cause
+    return StageError(f"{what}: {cause or exc!r}")
 
 
 def disconnect(owned: bool) -> None:
