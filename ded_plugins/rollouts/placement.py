@@ -12,13 +12,18 @@ replicas are spread one per node per round. Asking for more than fits is a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ded_plugins.errors import ClusterError
 
 
-__all__ = ["NodeCapacity", "ReplicaPlan", "per_node", "plan_replicas"]
+if TYPE_CHECKING:
+    from ded_plugins.engine.executors.ray_cluster import Node
+
+
+__all__ = ["NodeCapacity", "ReplicaPlan", "capacities", "per_node", "plan_replicas"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +34,12 @@ class NodeCapacity:
     label: str
     cpus: float
     gpus: float = 0.0
+
+
+def capacities(nodes: Iterable[Node]) -> list[NodeCapacity]:
+    """What each of the cluster's nodes (:func:`~ded_plugins.engine.executors.ray_cluster.alive_nodes`)
+    offers to replicas."""
+    return [NodeCapacity(node_id=n.node_id, label=n.label, cpus=n.cpus, gpus=n.gpus) for n in nodes]
 
 
 @dataclass(frozen=True, kw_only=True)

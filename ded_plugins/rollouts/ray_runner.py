@@ -37,7 +37,7 @@ from ded_plugins.engine.executors.ray_cluster import (
     task_error,
 )
 from ded_plugins.errors import ClusterError, ConfigError, StageError
-from ded_plugins.rollouts.placement import NodeCapacity, ReplicaPlan, plan_replicas
+from ded_plugins.rollouts.placement import NodeCapacity, ReplicaPlan, capacities, plan_replicas
 from ded_plugins.rollouts.types import Emit, Generation, SampleRequest, Sampling
 
 
@@ -147,10 +147,7 @@ class RayRollouts:
     # -- replicas --
 
     def _plan(self, replicas: int | None) -> ReplicaPlan:
-        nodes = [
-            NodeCapacity(node_id=n.node_id, label=n.label, cpus=n.cpus, gpus=n.gpus) for n in alive_nodes()
-        ]
-        return plan_replicas(nodes, cpus=self.cpus, gpus=self.gpus, replicas=replicas)
+        return plan_replicas(capacities(alive_nodes()), cpus=self.cpus, gpus=self.gpus, replicas=replicas)
 
     def _start(self, index: int, node: NodeCapacity) -> Any:
         ray = ray_module("rollouts on Ray")

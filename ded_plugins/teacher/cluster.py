@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ded_plugins.engine.executors.ray_cluster import alive_nodes, connect, disconnect, ray_module, task_error
 from ded_plugins.errors import StageError
 from ded_plugins.records import Question
-from ded_plugins.rollouts.placement import NodeCapacity, plan_replicas
+from ded_plugins.rollouts.placement import capacities, plan_replicas
 
 
 if TYPE_CHECKING:
@@ -67,9 +67,7 @@ def run_on_ray(
     ray = ray_module("the teacher smoke test on Ray")
     owned = connect(address, namespace=namespace, purpose="the teacher smoke test on Ray")
     try:
-        nodes = [
-            NodeCapacity(node_id=n.node_id, label=n.label, cpus=n.cpus, gpus=n.gpus) for n in alive_nodes()
-        ]
+        nodes = capacities(alive_nodes())
         plan = plan_replicas(nodes, cpus=cpus_per_teacher, gpus=gpus_per_teacher)  # fits at least one?
         log.info(
             "teacher smoke test on Ray: %d teacher(s), %d at a time (%g GPU, %g CPU each)",
