@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from ded_plugins.chat import join_reasoning
@@ -58,13 +59,18 @@ class OpenAIBackend:
             **self.extra_body,
         }
 
-        texts: dict[str, list[str]] = {}
+        # for warn_if_not_sampling, which compares a question's samples for equality: a digest of
+        # each text, not a second copy of every completion, and none when greedy decoding is asked
+        # for (it never warns then)
+        digests: dict[str, list[bytes]] = {}
+        greedy = sampling.temperature <= 0
 
         async def one(req: SampleRequest, index: int, seed: int) -> None:
             params = {**base, "seed": seed} if self.send_seed else base
             result = await client.chat([{"role": "user", "content": req.prompt}], **params)
             text = assemble_text(result)
-            texts.setdefault(req.question_id, []).append(text)
+            if not greedy:
+                digests.setdefault(req.question_id, []).append(_digest(text))
             emit(
                 Generation(
                     question_id=req.question_id,
@@ -95,16 +101,22 @@ class OpenAIBackend:
                             errors.append(exc)
                 if errors:
                     raise errors[0]
-                warn_if_not_sampling(texts, sampling.temperature, self.client.url)
+                warn_if_not_sampling(digests, sampling.temperature, self.client.url)
             finally:
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def warn_if_not_sampling(texts: Mapping[str, Sequence[str]], temperature: float, url: str) -> bool:
+def _digest(text: str) -> bytes:
+    # surrogatepass: a lone surrogate (JSON allows one) is hashed, not an encoding error
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def warn_if_not_sampling(texts: Mapping[str, Sequence[Hashable]], temperature: float, url: str) -> bool:
     """Warn when every question's samples came back identical although the temperature asks for
-    sampling: the server is not sampling, or seeds every request alike. Returns whether it warned."""
+    sampling: the server is not sampling, or seeds every request alike. Returns whether it warned.
+    ``texts``: each question's samples, or stand-ins equal exactly when the samples are (digests)."""
     repeated = [t for t in texts.values() if len(t) >= 2]
     if temperature <= 0 or not repeated or any(len(set(t)) > 1 for t in repeated):
         return False
