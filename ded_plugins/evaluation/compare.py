@@ -40,6 +40,7 @@ __all__ = [
     "TaskComparison",
     "compare_runs",
     "comparison_markdown",
+    "fmt_estimate",
     "fmt_p",
     "verdict",
     "write_comparison",
@@ -191,7 +192,8 @@ def _pm(v: float, scale: float) -> str:
     return f"{v * scale:+.1f}" if scale == 100.0 else f"{v * scale:+.4g}"
 
 
-def _val(e: Estimate, scale: float) -> str:
+def fmt_estimate(e: Estimate, scale: float) -> str:
+    """A score with its interval: points to one decimal for shares (``scale`` 100), else 4 digits."""
     if scale == 100.0:
         return f"{e.value * scale:.1f} [{e.low * scale:.1f}, {e.high * scale:.1f}]"
     return f"{e.value:.4g} [{e.low:.4g}, {e.high:.4g}]"
@@ -218,7 +220,8 @@ def comparison_markdown(c: Comparison) -> str:
         for t in p.tasks:
             d = t.diff
             lines.append(
-                f"| {t.task} | {t.metric} | {d.questions} | {_val(t.a, t.scale)} | {_val(t.b, t.scale)} | "
+                f"| {t.task} | {t.metric} | {d.questions} | "
+                f"{fmt_estimate(t.a, t.scale)} | {fmt_estimate(t.b, t.scale)} | "
                 f"{_pm(d.value, t.scale)} | [{_pm(d.low, t.scale)}, {_pm(d.high, t.scale)}] | "
                 f"{fmt_p(d.p_value, c.resamples)} | {verdict(d, p.a, p.b)} |"
             )

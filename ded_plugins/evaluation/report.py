@@ -22,6 +22,7 @@ from ded_plugins.evaluation.bootstrap import (
     estimate_from_draws,
     rng_for,
 )
+from ded_plugins.evaluation.compare import fmt_estimate
 from ded_plugins.evaluation.paper import PAPER, PAPER_ROWS, PaperRow, match_paper_row
 from ded_plugins.evaluation.results import EvalRun
 from ded_plugins.io import atomic_write, write_json
@@ -143,11 +144,7 @@ def build_report(
 
 
 def _cell(e: Estimate | None, s: float) -> str:
-    if e is None:
-        return "-"
-    if s == 100.0:
-        return f"{e.value * s:.1f} [{e.low * s:.1f}, {e.high * s:.1f}]"
-    return f"{e.value:.4g} [{e.low:.4g}, {e.high:.4g}]"
+    return "-" if e is None else fmt_estimate(e, s)
 
 
 def report_markdown(report: Report) -> str:
