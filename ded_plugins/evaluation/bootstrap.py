@@ -30,7 +30,6 @@ import numpy as np
 
 from ded_plugins.evaluation.resample import (
     Questions,
-    Samples,
     Votes,
     data_of,
     draw_together,
@@ -44,6 +43,7 @@ __all__ = [
     "Difference",
     "Estimate",
     "Votes",
+    "bootstrap_estimate",
     "bootstrap_majority",
     "bootstrap_mean",
     "combine_differences",
@@ -140,8 +140,19 @@ def estimate_from_draws(
     )
 
 
-def _bootstrap(values: Questions, resamples: int, seed: int, level: float, stream: str) -> Estimate:
-    _check(resamples, level)
+def bootstrap_estimate(
+    values: Questions,
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    level: float = 0.95,
+    stream: str = "",
+) -> Estimate:
+    """The statistic on ``values`` with its interval: avg@k for sample values, maj@k for :class:`Votes`.
+
+    The draws come from ``rng_for(seed, stream)``; ``resamples`` and ``level`` are used as
+    given (:func:`bootstrap_mean` checks them first).
+    """
     data = data_of(values)
     draws = draw_together([data], resamples, rng_for(seed, stream))[0]
     return estimate_from_draws(
@@ -155,27 +166,22 @@ def _bootstrap(values: Questions, resamples: int, seed: int, level: float, strea
 
 
 def bootstrap_mean(
-    samples: Samples,
+    values: Questions,
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
     level: float = 0.95,
     stream: str = "",
 ) -> Estimate:
-    """The mean over questions of each question's sample mean (avg@k), with its interval."""
-    return _bootstrap(samples, resamples, seed, level, stream)
+    """:func:`bootstrap_estimate` after checking ``resamples`` and ``level``: avg@k of sample values
+    (the mean over questions of each question's sample mean), maj@k of :class:`Votes`."""
+    _check(resamples, level)
+    return bootstrap_estimate(values, resamples=resamples, seed=seed, level=level, stream=stream)
 
 
-def bootstrap_majority(
-    votes: Sequence[Votes],
-    *,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = 0,
-    level: float = 0.95,
-    stream: str = "",
-) -> Estimate:
-    """maj@k (the most frequent answer among a question's samples is correct), with its interval."""
-    return _bootstrap(votes, resamples, seed, level, stream)
+#: maj@k (the most frequent answer among a question's samples is correct): :func:`bootstrap_mean`
+#: of :class:`Votes`, which tells the two kinds apart by itself
+bootstrap_majority = bootstrap_mean
 
 
 def difference_from_draws(

@@ -23,6 +23,7 @@ from ded_plugins.errors import InputError
 from ded_plugins.evaluation.bootstrap import (
     DEFAULT_RESAMPLES,
     Estimate,
+    bootstrap_estimate,
     draws_of,
     estimate_from_draws,
     rng_for,
@@ -113,13 +114,10 @@ def _intervals(
         n = len(values)
         # the task's own interval from the seed's stream (the numbers lm-eval and ded report print);
         # for the aggregate, independent draws per task
-        point, draws = draws_of(values, resamples, rng_for(seed))
-        out[task] = estimate_from_draws(
-            point, draws, level=level, seed=seed, questions=n, samples=samples.count
-        )
+        out[task] = bootstrap_estimate(values, resamples=resamples, seed=seed, level=level)
         draws = draws_of(values, resamples, rng_for(seed, task))[1]
         w = 1.0 if weights is None else weights.get(task, 0.0)
-        parts.append((point, draws, w, n, samples.count))
+        parts.append((out[task].value, draws, w, n, samples.count))
     total = sum(p[2] for p in parts)
     if len(parts) == 1:
         out[AGGREGATE] = out[next(iter(ranked.scores))]

@@ -15,13 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ded_plugins.errors import InputError
-from ded_plugins.evaluation.bootstrap import (
-    DEFAULT_RESAMPLES,
-    Estimate,
-    draws_of,
-    estimate_from_draws,
-    rng_for,
-)
+from ded_plugins.evaluation.bootstrap import DEFAULT_RESAMPLES, Estimate, bootstrap_estimate
 from ded_plugins.evaluation.compare import fmt_estimate
 from ded_plugins.evaluation.paper import PAPER, PAPER_ROWS, PaperRow, match_paper_row
 from ded_plugins.evaluation.results import EvalRun
@@ -117,10 +111,7 @@ def build_report(
             if task not in run.tasks:
                 continue
             samples = run.samples(task, metric)
-            point, draws = draws_of(samples.values, resamples, rng_for(seed))
-            scores[task] = estimate_from_draws(
-                point, draws, level=level, seed=seed, questions=len(samples.values), samples=samples.count
-            )
+            scores[task] = bootstrap_estimate(samples.values, resamples=resamples, seed=seed, level=level)
             metrics[task] = samples.metric
             share = 100.0 if samples.is_share else 1.0
             scale[task] = min(scale.get(task, share), share)
