@@ -94,14 +94,3 @@ class Duplicate:
     #: estimated Jaccard similarity of the shingle sets (1.0 for exact duplicates)
     similarity: float = 1.0
     text: str = ""
-    kept_text: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kept_id": self.kept_id,
-            "method": self.method,
-            "similarity": self.similarity,
-            "text": self.text,
-            "kept_text": self.kept_text,
-        }
