@@ -70,7 +70,7 @@ def load_block(name: str, block: Any, dataset_dir: Path) -> CurationConfig:
     raise ConfigError(f"{where}: expected a curation config (mapping) or a path to one, found {block!r}")
 
 
-def curate_entry(name: str, block: Any, dataset_dir: Path, *, rank: str = "0") -> CacheEntry:
+def curate_entry(name: str, block: Any, dataset_dir: Path) -> CacheEntry:
     """Curate one ``dataset_info.json`` entry, or find it curated with the same inputs."""
     from ded_plugins.engine import format_stage_table, run_curation
 

@@ -127,7 +127,7 @@ def _curated_info(dataset_names: list[str] | None, dataset_dir: Any) -> dict[str
     patched = dict(info)
     for name in wanted:
         try:
-            curated = curate_entry(name, info[name]["ded"], Path(dataset_dir), rank=rank)
+            curated = curate_entry(name, info[name]["ded"], Path(dataset_dir))
         except DedError as exc:
             _fail(name, info_path, exc)
         if curated.reused:

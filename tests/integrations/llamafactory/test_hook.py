@@ -172,7 +172,7 @@ def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path)
         "import json, sys; from pathlib import Path\n"
         "from ded_plugins.integrations.llamafactory.data import curate_entry\n"
         "print('start', flush=True)\n"
-        "e = curate_entry('race', json.loads(sys.argv[1]), Path('recipes/data'), rank=sys.argv[2])\n"
+        "e = curate_entry('race', json.loads(sys.argv[1]), Path('recipes/data'))\n"
         "print('reused' if e.reused else 'curated', e.rows, flush=True)\n"
     )
     cache = workspace / "recipes" / "data" / ".ded_cache"
@@ -182,12 +182,12 @@ def test_concurrent_processes_wait_for_the_lock_and_curate_once(workspace: Path)
         fcntl.flock(lock, fcntl.LOCK_EX)  # as if another process were curating this run right now
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", script, json.dumps(block), str(rank)],
+                [sys.executable, "-c", script, json.dumps(block)],
                 cwd=workspace,
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            for rank in (0, 1)
+            for _ in range(2)
         ]
         for p in procs:
             assert p.stdout is not None and p.stdout.readline().strip() == "start"
