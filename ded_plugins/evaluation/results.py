@@ -15,7 +15,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,10 @@ class EvalRun:
     path: Path
     #: task -> (results file, that file's ``results[task]`` entry)
     tasks: Mapping[str, tuple[Path, Mapping[str, Any]]]
+    #: samples read so far, by (task, metric, filter): each samples file is read once per metric
+    _read: dict[tuple[str, str, str], TaskSamples] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def metric_key(self, task: str, metric: str | None = None) -> tuple[str, str]:
         """``(metric, filter)`` of ``task``: the one named, else ``pass@1``, else the first numeric one."""
@@ -112,10 +116,13 @@ class EvalRun:
         return self.tasks[task]
 
     def samples(self, task: str, metric: str | None = None) -> TaskSamples:
-        """The per-question samples of ``task``'s metric from its ``--log_samples`` file."""
+        """The per-question samples of ``task``'s metric from its ``--log_samples`` file (read once)."""
         results_file, _ = self._entry(task)
         name, filt = self.metric_key(task, metric)
-        return _read_samples(_samples_file(results_file, task), task, name, filt)
+        key = (task, name, filt)
+        if key not in self._read:
+            self._read[key] = _read_samples(_samples_file(results_file, task), task, name, filt)
+        return self._read[key]
 
 
 def parse_run_arg(text: str) -> tuple[str | None, Path]:
