@@ -265,7 +265,8 @@ def _read_samples(path: Path, task: str, metric: str, filt: str) -> TaskSamples:
 def align(a: TaskSamples, b: TaskSamples) -> tuple[TaskSamples, TaskSamples]:
     """Both runs restricted to their common questions, in ``a``'s order; the same doc must be the
     same question in both (its logged hash)."""
-    common = [d for d in a.doc_ids if d in set(b.doc_ids)]
+    in_b = set(b.doc_ids)
+    common = [d for d in a.doc_ids if d in in_b]
     if not common:
         raise InputError(f"{a.task}: no question in common with {b.source}", path=str(a.source))
     a2, b2 = a.subset(common), b.subset(common)
