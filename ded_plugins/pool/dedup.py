@@ -32,7 +32,7 @@ from ded_plugins.pool.normalize import numbers, sentences, tokens
 from ded_plugins.pool.records import Duplicate
 
 
-__all__ = ["Deduplicator", "shingles"]
+__all__ = ["Deduplicator", "check_settings", "shingles"]
 
 
 def shingles(text: str, size: int) -> set[bytes]:
@@ -54,17 +54,23 @@ def _digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
+def check_settings(*, threshold: float, num_perm: int, shingle: int) -> Any:
+    """Raise :class:`ConfigError` for settings a :class:`Deduplicator` cannot use, or the missing
+    extra when datasketch is not installed; returns the datasketch module."""
+    if not 0.0 < threshold <= 1.0:
+        raise ConfigError(f"threshold: expected a Jaccard similarity in (0, 1], found {threshold}")
+    if num_perm < 16:
+        raise ConfigError(f"num_perm: expected at least 16 permutations, found {num_perm}")
+    if shingle < 1:
+        raise ConfigError(f"shingle: expected at least 1 word, found {shingle}")
+    return require("datasketch", "pool", purpose="near-duplicate detection (MinHash LSH)")
+
+
 class Deduplicator:
     """Remembers the questions kept so far; :meth:`add` says whether a new one duplicates one."""
 
     def __init__(self, *, threshold: float = 0.8, num_perm: int = 128, shingle: int = 3) -> None:
-        if not 0.0 < threshold <= 1.0:
-            raise ConfigError(f"threshold: expected a Jaccard similarity in (0, 1], found {threshold}")
-        if num_perm < 16:
-            raise ConfigError(f"num_perm: expected at least 16 permutations, found {num_perm}")
-        if shingle < 1:
-            raise ConfigError(f"shingle: expected at least 1 word, found {shingle}")
-        datasketch = require("datasketch", "pool", purpose="near-duplicate detection (MinHash LSH)")
+        datasketch = check_settings(threshold=threshold, num_perm=num_perm, shingle=shingle)
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle = shingle

@@ -21,9 +21,9 @@ class Dedup:
     """Keep the first question of each duplicate cluster (``threshold``: Jaccard of MinHash shingles)."""
 
     def __init__(self, *, threshold: float = 0.8, num_perm: int = 128, shingle: int = 3) -> None:
-        from ded_plugins.pool.dedup import Deduplicator
+        from ded_plugins.pool.dedup import check_settings
 
-        Deduplicator(threshold=threshold, num_perm=num_perm, shingle=shingle)  # checks the parameters now
+        check_settings(threshold=threshold, num_perm=num_perm, shingle=shingle)  # now, not at the first group
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle = shingle
