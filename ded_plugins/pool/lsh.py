@@ -27,10 +27,10 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """``(bands, rows)`` minimising the false-positive + false-negative area at ``threshold``."""
     best = (num_perm, 1)
     best_error = float("inf")
+    below = np.linspace(0.0, threshold, 201)
+    above = np.linspace(threshold, 1.0, 201)
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):
-            below = np.linspace(0.0, threshold, 201)
-            above = np.linspace(threshold, 1.0, 201)
             fp = _trapezoid(1 - (1 - below**rows) ** bands, below)
             fn = _trapezoid((1 - above**rows) ** bands, above)
             if fp + fn < best_error:
