@@ -7,7 +7,7 @@ date window), :mod:`dedup` (exact + MinHash LSH), :mod:`report` (the reports, pu
 """
 
 from ded_plugins.pool.decontaminate import DecontaminationResult, Decontaminator, decontaminate_pool
-from ded_plugins.pool.deduplicate import DedupResult, dedup_pool
+from ded_plugins.pool.dedup import DedupResult, dedup_pool
 from ded_plugins.pool.match import MatchSettings
 from ded_plugins.pool.records import Benchmark, BenchmarkItem, Duplicate, Match
 from ded_plugins.pool.report import contamination_report, duplicates_report

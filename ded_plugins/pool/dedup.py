@@ -14,13 +14,22 @@ dropped if it duplicates one, so the first of each cluster is the one kept.
 
 Memory per kept question: its band keys, an 8-bit copy of its signature, a text digest,
 a digest of its numbers and its id (a few hundred bytes); never its text.
+
+:class:`Deduplicator` decides one question; the ``dedup`` selector and :func:`dedup_pool`
+(``ded pool dedup``: the pool without its duplicate questions, plus
+``duplicates.json``/``.md``) both use it. :func:`dedup_pool` decides and writes in one
+streaming pass; when duplicates were found, a second pass reads the kept questions'
+texts for the report.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,9 +39,12 @@ from ded_plugins.errors import ConfigError
 from ded_plugins.pool.lsh import Buckets, LshIndex
 from ded_plugins.pool.normalize import numbers, sentences, tokens
 from ded_plugins.pool.records import Duplicate
+from ded_plugins.pool.report import write_duplicates_report
+from ded_plugins.pool.stream import PoolSource, clean_rows, progress_bar
+from ded_plugins.records import Question
 
 
-__all__ = ["Deduplicator", "check_settings", "shingles"]
+__all__ = ["DedupResult", "Deduplicator", "check_settings", "dedup_pool", "shingles"]
 
 
 def shingles(text: str, size: int) -> set[bytes]:
@@ -128,3 +140,77 @@ class Deduplicator:
     def kept(self) -> Iterator[str]:
         """Ids of the questions kept, in pool order."""
         return iter(self.ids)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DedupResult:
+    """What :func:`dedup_pool` did."""
+
+    questions: int
+    kept: int
+    duplicates: tuple[Duplicate, ...]
+    output: Path
+    report_json: Path
+    report_md: Path
+    seconds: float
+
+    @property
+    def clusters(self) -> int:
+        return len({d.kept_id for d in self.duplicates})
+
+
+def dedup_pool(
+    source: PoolSource,
+    output: str | Path,
+    *,
+    report_dir: str | Path | None = None,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    shingle: int = 3,
+    progress: bool = True,
+) -> DedupResult:
+    """Write ``source`` without the questions that duplicate an earlier one (same format)."""
+    started = time.perf_counter()
+    seen = Deduplicator(threshold=threshold, num_perm=num_perm, shingle=shingle)
+    found: list[Duplicate] = []
+    counts = {"questions": 0}
+
+    def keep(question: Question, row: Mapping[str, Any]) -> bool:
+        counts["questions"] += 1
+        dup = seen.add(question.id, question.prompt)
+        if dup is not None:
+            found.append(dup)
+        return dup is None
+
+    out = Path(output)
+    with progress_bar("dedup", progress) as bar:
+        clean_rows(source, out, keep, bar)
+    wanted = {d.kept_id for d in found}
+    texts: dict[str, str] = {}
+    if wanted:
+        for _, _, q in source.rows():
+            if q.id in wanted:
+                texts[q.id] = q.prompt
+    summary = {
+        "pool": str(source.path),
+        "output": str(out),
+        "questions": counts["questions"],
+        "kept": len(seen),
+        "dropped": len(found),
+    }
+    json_path, md_path = write_duplicates_report(
+        Path(report_dir) if report_dir is not None else out.parent,
+        found,
+        kept_texts=texts,
+        pool=summary,
+        settings={"threshold": threshold, "num_perm": num_perm, "shingle": shingle},
+    )
+    return DedupResult(
+        questions=counts["questions"],
+        kept=len(seen),
+        duplicates=tuple(found),
+        output=out,
+        report_json=json_path,
+        report_md=md_path,
+        seconds=time.perf_counter() - started,
+    )
