@@ -157,7 +157,11 @@ def _source(name: str, config: Mapping[str, Any], kwargs: Mapping[str, Any]) -> 
         local = kwargs.get(f"{data_name}_path") or os.environ.get(f"DED_{str(data_name).upper()}_PATH")
         return f"local {local}" if local else f"hub {kwargs.get('ded_hub_id')}"
     local = kwargs.get("lcb_path") or os.environ.get("DED_LCB_PATH")
-    return f"local {local}" if local else "hub livecodebench/code_generation_lite"
+    if local:
+        return f"local {local}"
+    from ded_plugins.integrations.lm_eval.lcb_eval import HUB_ID  # imported already by the task's loader
+
+    return f"hub {HUB_ID}"
 
 
 def _load_file(name: str, path: str) -> Benchmark:
