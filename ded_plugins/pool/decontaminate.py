@@ -60,11 +60,12 @@ class Decontaminator:
         question's ``metadata``).
         """
         matches = self.index.match(question.id, question.prompt)
-        meta = {**question.metadata, **(fields or {})}
-        for rule in self.rules:
-            found = rule.check(question.id, question.domain, meta, question.prompt)
-            if found is not None:
-                matches.append(found)
+        if self.rules:  # only the contest rules read the fields
+            meta = {**question.metadata, **(fields or {})}
+            for rule in self.rules:
+                found = rule.check(question.id, question.domain, meta, question.prompt)
+                if found is not None:
+                    matches.append(found)
         matches.sort(
             key=lambda m: (
                 m.status != "contaminated",
