@@ -20,6 +20,9 @@ __all__ = ["Dedup"]
 class Dedup:
     """Keep the first question of each duplicate cluster (``threshold``: Jaccard of MinHash shingles)."""
 
+    #: decided from the question alone: the rollouts' text is never read back
+    reads_text = False
+
     def __init__(self, *, threshold: float = 0.8, num_perm: int = 128, shingle: int = 3) -> None:
         from ded_plugins.pool.dedup import check_settings
 
