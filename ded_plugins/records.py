@@ -19,7 +19,14 @@ __all__ = [
     "Rejection",
     "Rollout",
     "Verdict",
+    "rollout_id",
 ]
+
+
+def rollout_id(question_id: str, model: str, sample_index: int) -> str:
+    """A rollout's identity (:attr:`Rollout.id`) from its three parts, e.g. a stage row's."""
+    return f"{question_id}/{model}/{sample_index}"
+
 
 Domain = str  # "math", "code", "science", ... free text, compared as is
 Role = Literal["teacher", "student"]
@@ -91,7 +98,7 @@ class Rollout:
     @property
     def id(self) -> str:
         """Stable identity: question, model and sample index."""
-        return f"{self.question_id}/{self.model}/{self.sample_index}"
+        return rollout_id(self.question_id, self.model, self.sample_index)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

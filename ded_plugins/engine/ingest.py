@@ -30,6 +30,7 @@ from ded_plugins.io.files import atomic_write, dumps_line, read_json, read_jsonl
 from ded_plugins.io.records import rollout_from_dict
 from ded_plugins.io.rows import stage_row, verdict_to_dict
 from ded_plugins.io.store import write_question_store
+from ded_plugins.records import rollout_id
 from ded_plugins.steps import Step, content_digest, digest
 
 
@@ -241,7 +242,7 @@ def _check_duplicates(hashes: array[int], rollouts: Sequence[RolloutInput]) -> N
     first: dict[str, tuple[Path, int]] = {}
     for entry in rollouts:
         for lineno, _, _, obj in read_jsonl_spans(entry.path, allow_empty=True):
-            rid = f"{obj['question_id']}/{obj['model']}/{obj['sample_index']}"
+            rid = rollout_id(obj["question_id"], obj["model"], obj["sample_index"])
             if _id_hash(rid) not in repeated:
                 continue
             if rid in first:

@@ -26,7 +26,7 @@ from ded_plugins.io.files import atomic_write, dumps_line
 from ded_plugins.io.rows import SourceReader, read_row_at, with_verdict
 from ded_plugins.io.store import QuestionStore
 from ded_plugins.protocols import StageContext
-from ded_plugins.records import QuestionGroup, Rollout, Verdict
+from ded_plugins.records import QuestionGroup, Rollout, Verdict, rollout_id
 
 
 __all__ = ["Job", "RunInfo", "Unit", "UnitReport", "close_components", "execute_unit"]
@@ -187,7 +187,7 @@ def _loads(raw: bytes) -> dict[str, Any]:
 
 
 def _rid(row: Mapping[str, Any]) -> str:
-    return f"{row['question_id']}/{row['model']}/{row['sample_index']}"
+    return rollout_id(row["question_id"], row["model"], row["sample_index"])
 
 
 # --- running one unit ----------------------------------------------------------------------
