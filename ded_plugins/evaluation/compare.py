@@ -29,7 +29,7 @@ from ded_plugins.evaluation.bootstrap import (
     rng_for,
 )
 from ded_plugins.evaluation.results import EvalRun, TaskSamples, align
-from ded_plugins.io import atomic_write, write_json
+from ded_plugins.io import write_json, write_text
 
 
 __all__ = [
@@ -252,6 +252,5 @@ def write_comparison(c: Comparison, out_dir: Path) -> dict[str, Path]:
     }
     differences_plot(paths["plot"], c)  # the one step that needs an extra: before any other file
     write_json(paths["json"], c.to_dict())
-    with atomic_write(paths["markdown"]) as fh:
-        fh.write(comparison_markdown(c))
+    write_text(paths["markdown"], comparison_markdown(c))
     return paths

@@ -19,7 +19,7 @@ from ded_plugins.evaluation.bootstrap import DEFAULT_RESAMPLES, Estimate, bootst
 from ded_plugins.evaluation.compare import fmt_estimate
 from ded_plugins.evaluation.paper import PAPER, PAPER_ROWS, PaperRow, match_paper_row
 from ded_plugins.evaluation.results import EvalRun
-from ded_plugins.io import atomic_write, write_json
+from ded_plugins.io import write_json, write_text
 
 
 __all__ = ["Report", "ReportRow", "build_report", "report_markdown", "write_report"]
@@ -198,6 +198,5 @@ def write_report(report: Report, out_dir: Path) -> dict[str, Path]:
     }
     report_plot(paths["plot"], report)  # the one step that needs an extra: before any other file
     write_json(paths["json"], report.to_dict())
-    with atomic_write(paths["markdown"]) as fh:
-        fh.write(report_markdown(report))
+    write_text(paths["markdown"], report_markdown(report))
     return paths

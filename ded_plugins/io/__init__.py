@@ -20,6 +20,7 @@ from ded_plugins.io.files import (
     read_text,
     write_json,
     write_jsonl,
+    write_text,
 )
 from ded_plugins.io.pools import (
     iter_pool,
@@ -64,4 +65,5 @@ __all__ = [
     "run_request_from_dict",
     "write_json",
     "write_jsonl",
+    "write_text",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "read_text",
     "write_json",
     "write_jsonl",
+    "write_text",
 ]
 
 
@@ -83,8 +84,13 @@ def write_jsonl(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
 
 def write_json(path: str | Path, obj: Any, *, sort_keys: bool = True) -> None:
     """Write ``obj`` as indented JSON atomically (``sort_keys=False`` keeps a file's own key order)."""
+    write_text(path, dump_json(obj, sort_keys=sort_keys))
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) atomically: a reader sees the old file or the whole new one."""
     with atomic_write(path) as fh:
-        fh.write(dump_json(obj, sort_keys=sort_keys))
+        fh.write(text)
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -140,8 +140,7 @@ def write_contamination_report(
     where = Path(directory)
     json_path, md_path = where / "contamination.json", where / "contamination.md"
     io.write_json(json_path, obj)
-    with io.atomic_write(md_path) as fh:
-        fh.write(md)
+    io.write_text(md_path, md)
     counts = {
         name: {"contaminated": b["contaminated"], "similar": b["similar"]}
         for name, b in obj["benchmarks"].items()
@@ -197,6 +196,5 @@ def write_duplicates_report(
     where = Path(directory)
     json_path, md_path = where / "duplicates.json", where / "duplicates.md"
     io.write_json(json_path, obj)
-    with io.atomic_write(md_path) as fh:
-        fh.write(md)
+    io.write_text(md_path, md)
     return json_path, md_path

@@ -15,7 +15,7 @@ import numpy as np
 
 from ded_plugins.evaluation.compare import fmt_p
 from ded_plugins.evaluation.ranking import AGGREGATE, RankedRun, RankingNoise, ranking_noise
-from ded_plugins.io import atomic_write, write_json
+from ded_plugins.io import write_json, write_text
 from ded_plugins.teacher import plots
 
 
@@ -287,8 +287,7 @@ def write_report(
         "report": str(config.run_dir / "report.md"),
         "noise": noise.to_dict(),
     }
-    with atomic_write(config.run_dir / "report.md") as fh:
-        fh.write(_markdown(config, ranked, baseline, made, noise))
+    write_text(config.run_dir / "report.md", _markdown(config, ranked, baseline, made, noise))
     write_json(config.run_dir / "report.json", report)
     log.info("report: %s", config.run_dir / "report.md")
     return report
