@@ -95,12 +95,9 @@ def _first(row: Mapping[str, Any], fields: Sequence[str]) -> Any:
     return None
 
 
-def load_benchmark(
-    name: str, *, metadata: Mapping[str, Any] | None = None, tasks: Mapping[str, Path] | None = None
-) -> Benchmark:
-    """The items of one ``ded_*`` task, loaded as lm-eval would load them (``tasks``:
-    :func:`task_names`, when the caller has it already)."""
-    tasks = task_names() if tasks is None else tasks
+def load_benchmark(name: str, *, metadata: Mapping[str, Any] | None = None) -> Benchmark:
+    """The items of one ``ded_*`` task, loaded as lm-eval would load them."""
+    tasks = task_names()
     if name not in tasks:
         raise ConfigError(f"unknown benchmark {name!r}; DED's tasks: {', '.join(tasks)} (or NAME=PATH)")
     config = _read_yaml(tasks[name])
@@ -187,13 +184,6 @@ def _load_file(name: str, path: str) -> Benchmark:
 
 def parse_against(entries: str | Sequence[str]) -> list[tuple[str, str | None]]:
     """``"ded_aime24,mine=path.jsonl"`` (or a list) -> ``[(name, path or None), ...]``, checked."""
-    return _parse_against(entries)[0]
-
-
-def _parse_against(
-    entries: str | Sequence[str],
-) -> tuple[list[tuple[str, str | None]], dict[str, Path] | None]:
-    """:func:`parse_against`, and the :func:`task_names` it read (None when every entry is a file)."""
     raw = entries.split(",") if isinstance(entries, str) else list(entries)
     out: list[tuple[str, str | None]] = []
     known: dict[str, Path] | None = None
@@ -218,15 +208,14 @@ def _parse_against(
     names = [n for n, _ in out]
     if len(set(names)) != len(names):
         raise ConfigError(f"against: a benchmark is named twice in {names}")
-    return out, known
+    return out
 
 
 def load_benchmarks(
     entries: str | Sequence[str], *, metadata: Mapping[str, Any] | None = None
 ) -> list[Benchmark]:
     """Every benchmark of an ``--against`` list (task names or ``NAME=PATH``), in order."""
-    parsed, tasks = _parse_against(entries)  # the task folder is scanned once, here
     return [
-        _load_file(name, path) if path is not None else load_benchmark(name, metadata=metadata, tasks=tasks)
-        for name, path in parsed
+        _load_file(name, path) if path is not None else load_benchmark(name, metadata=metadata)
+        for name, path in parse_against(entries)
     ]
