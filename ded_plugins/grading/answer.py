@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ded_plugins.grading.latex import _GEOMETRY
+from ded_plugins.grading.latex import GEOMETRY_COMMANDS
 from ded_plugins.grading.leaf import leaf, numeral, raw_form
 from ded_plugins.grading.nodes import Equation, Expr, Labeled, Node, Raw, Relation, Seq, SetNode, Text
 from ded_plugins.grading.normalize import clean_answer, improper_mixed, mixed_number
@@ -28,7 +28,7 @@ _RELATION = re.compile(r"\\leq|\\geq|\\neq|<|>|=")
 #: (the geometry commands are the converter's, which reads \angle ABC as one quantity)
 _LABEL = re.compile(
     r"^\s*(?:(?P<fn>[A-Za-z])\s*\([A-Za-z ,]*\)|(?P<sym>[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)"
-    r"|(?:m\s*)?\\(?:" + "|".join(sorted(_GEOMETRY)) + r")\s*\{?[A-Za-z]+\}?"
+    r"|(?:m\s*)?\\(?:" + "|".join(sorted(GEOMETRY_COMMANDS)) + r")\s*\{?[A-Za-z]+\}?"
     r"|\([A-Za-z_\\, (){}]*\)|[A-Za-z]{2,}(?: [A-Za-z]+)*(?: \d+)?)\s*$"
 )
 _QUALIFIER = re.compile(r"\s+(?:for\s+(?:all|any|every|some|each)|where|when|with)\b.*$", re.I)

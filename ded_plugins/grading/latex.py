@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 
-__all__ = ["ExprTooLargeError", "LatexError", "find_group", "latex_to_sympy"]
+__all__ = ["GEOMETRY_COMMANDS", "ExprTooLargeError", "LatexError", "find_group", "latex_to_sympy"]
 
 #: log10 of the largest magnitude we let sympy compute exactly
 MAX_LOG10 = 20_000.0
@@ -48,7 +48,8 @@ _GREEK = frozenset({
     "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi",
     "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
 })  # fmt: skip
-_GEOMETRY = frozenset(
+#: commands that name one geometric quantity (\angle ABC is one symbol, not a product)
+GEOMETRY_COMMANDS = frozenset(
     {"angle", "measuredangle", "overline", "overarc", "widehat", "triangle", "vec", "overrightarrow"}
 )
 _PLAIN_SYMBOLS = [c for c in "abcdjklmnopqrstuvwxyzABCDFGHJKLMNOPQRSTUVWXYZ"]
@@ -168,7 +169,7 @@ def _convert(s: str) -> str:
                 out.append(" pi ")
             elif name == "infty":
                 out.append(" oo ")
-            elif name in _GEOMETRY:  # \angle ABC, \overline{AB}: one named quantity, not a product
+            elif name in GEOMETRY_COMMANDS:  # \angle ABC, \overline{AB}: one named quantity, not a product
                 m2 = re.match(r"\s*(\{[A-Za-z0-9\s]+\}|[A-Za-z]+)", s[i:])
                 if not m2:
                     raise LatexError(f"\\{name} without a name")
