@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, Literal
 
+from ded_plugins._workers import exit_with_parent
 from ded_plugins.grading.mathgrade import MathGrade, grade_math, timeout_grade
 
 
@@ -34,7 +35,8 @@ _Task = tuple[int, str, str, bool, Explain]
 
 
 def _worker_main(conn: Connection) -> None:
-    """Grade tasks until the parent closes the pipe."""
+    """Grade tasks until the parent closes the pipe (or ends in the middle of one)."""
+    exit_with_parent()
     while True:
         try:
             task: _Task = conn.recv()

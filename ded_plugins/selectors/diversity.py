@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from ded_plugins._optional import require
+from ded_plugins._workers import exit_with_parent
 from ded_plugins.chat import thinking
 from ded_plugins.protocols import StageContext
 from ded_plugins.records import QuestionGroup, Rollout, Verdict
@@ -82,7 +83,11 @@ def _pool(size: int) -> ProcessPoolExecutor:
     if _POOL is None or size != _POOL_SIZE:
         if _POOL is not None:
             _POOL.shutdown()
-        _POOL = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("forkserver"))
+        _POOL = ProcessPoolExecutor(
+            max_workers=size,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=exit_with_parent,
+        )
         _POOL_SIZE = size
         atexit.register(_POOL.shutdown)
     return _POOL

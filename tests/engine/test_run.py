@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cli_support import BIN, ded_env
+from cli_support import BIN, alive, ded_env, descendants
 
 from ded_plugins.configs.curate import load_curation_config
 from ded_plugins.engine import format_stage_table, run_curation
@@ -192,9 +192,15 @@ def test_sigkill_mid_stage_then_resume_is_byte_identical(pool: Path, example_plu
     while time.monotonic() < deadline and len(list(partial.glob("units/*.jsonl"))) < 3:
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         time.sleep(0.05)
+    workers = descendants(proc.pid)  # the forkserver and the stage's worker processes
+    assert len(workers) >= 2
     os.kill(proc.pid, signal.SIGKILL)  # our own child, by pid
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while alive(workers) and time.monotonic() < deadline:  # they end with the process they served
+        time.sleep(0.1)
+    assert not alive(workers), f"worker processes left running after their `ded` was killed: {alive(workers)}"
     assert not (run_dir / "02_example.slow").exists()
     done_units = {p.name: p.stat().st_mtime_ns for p in partial.glob("units/*.jsonl")}
     assert len(done_units) >= 3

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from ded_plugins._workers import exit_with_parent
 from ded_plugins.engine.units import Job, Unit, UnitReport, close_components, execute_unit
 from ded_plugins.errors import DedError, StageError
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def _init_worker() -> None:
+    exit_with_parent()
     # one thread per worker: the workers are the parallelism
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")
