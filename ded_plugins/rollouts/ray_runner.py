@@ -30,6 +30,7 @@ from typing import Any
 
 from ded_plugins.engine.executors.ray_cluster import (
     alive_nodes,
+    cancel_unfinished,
     connect,
     disconnect,
     node_strategy,
@@ -270,9 +271,8 @@ class RayRollouts:
                         if key not in emitted:  # a batch that ran twice (retried) is written once
                             emitted.add(key)
                             emit(g)
-        finally:
-            for ref in pending:  # actor calls: cancelled politely; close() stops the replicas
-                ray.cancel(ref)
+        finally:  # actor calls: cancelled politely; close() stops the replicas
+            cancel_unfinished(pending, force=False)
 
     def close(self) -> None:
         """Stop the replicas; leave the cluster if this object joined it."""

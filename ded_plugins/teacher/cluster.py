@@ -19,7 +19,14 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ded_plugins.engine.executors.ray_cluster import alive_nodes, connect, disconnect, ray_module, task_error
+from ded_plugins.engine.executors.ray_cluster import (
+    alive_nodes,
+    cancel_unfinished,
+    connect,
+    disconnect,
+    ray_module,
+    task_error,
+)
 from ded_plugins.errors import StageError
 from ded_plugins.records import Question
 from ded_plugins.rollouts.placement import capacities, plan_replicas
@@ -90,9 +97,9 @@ def run_on_ray(
         try:
             outcomes = [_get(ray, ref, f"teacher {name}") for name, ref in refs.items()]
             baseline = _get(ray, base, "the baseline evaluation") if base is not None else None
-        finally:
-            for ref in [*refs.values(), *([base] if base is not None else [])]:
-                ray.cancel(ref, force=True)
+        except BaseException:  # one job failed (or we were interrupted): stop the others
+            cancel_unfinished([*refs.values(), *([base] if base is not None else [])])
+            raise
         return outcomes, baseline
     finally:
         disconnect(owned)

@@ -140,3 +140,30 @@ def test_files_a_node_cannot_see_are_named(ray_cluster: Any, tmp_path: Path) -> 
         check_shared_paths(nodes, [missing])
     for n in nodes:
         assert f"{n.label}: {missing}" in str(exc.value)
+
+
+def test_cancelling_leaves_finished_tasks_alone(ray_cluster: Any) -> None:
+    """Only tasks still running are cancelled: a read result (here one big enough for the
+    object store) stays readable, and the driver survives (Ray aborts it for a task cancelled
+    as its result arrives)."""
+    import time
+
+    import ray
+
+    from ded_plugins.engine.executors.ray_cluster import cancel_unfinished
+
+    def value(size: int) -> bytes:  # defined here: sent by value, the workers cannot import tests
+        return b"x" * size
+
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds)
+
+    sizes = [10, 2 * 1024 * 1024]
+    finished = [ray.remote(value).remote(size) for size in sizes]
+    assert [len(v) for v in ray.get(finished)] == sizes
+    running = ray.remote(sleep).remote(120)
+    cancel_unfinished([*finished, running])
+    assert [len(v) for v in ray.get(finished)] == sizes
+    with pytest.raises(ray.exceptions.TaskCancelledError):
+        ray.get(running, timeout=60)
+    cancel_unfinished([])  # nothing to do

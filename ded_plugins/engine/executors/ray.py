@@ -30,6 +30,7 @@ from typing import Any
 from ded_plugins.engine.executors.ray_cluster import (
     Node,
     alive_nodes,
+    cancel_unfinished,
     check_shared_paths,
     connect,
     disconnect,
@@ -195,8 +196,7 @@ class RayExecutor:
                         raise self._failed(job, unit, exc) from None
                     on_done(unit, self._done(report, node_id))
         finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            cancel_unfinished(pending)  # empty unless a unit failed
 
     def _start_actors(self, candidates: Sequence[Node]) -> None:
         """One node actor on each candidate node that has none (and has not lost one)."""

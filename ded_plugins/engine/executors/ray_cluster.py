@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -30,6 +30,7 @@ from ded_plugins.errors import ClusterError, DedError, StageError
 __all__ = [
     "Node",
     "alive_nodes",
+    "cancel_unfinished",
     "check_shared_paths",
     "connect",
     "disconnect",
@@ -129,6 +130,25 @@ def task_error(exc: BaseException, what: str) -> Exception:
     if isinstance(cause, DedError):
         return cause
     return StageError(f"{what}: {cause or exc!r}")
+
+
+def cancel_unfinished(refs: Iterable[Any], *, force: bool = True) -> None:
+    """Cancel those of ``refs`` whose result is not there yet; leave the others alone.
+
+    A task must not be cancelled once its result can be read: the value can be readable a
+    moment before the owner has processed the task's reply, and a task cancelled in between
+    makes Ray 2.60 abort the driver when the reply comes (the failed check "Tried to complete
+    task that was not pending", then exit status 1 without a word on the console). Seen on a
+    loaded 2-core machine, in ``ded teacher`` on Ray, which cancelled every job after reading
+    every result.
+    """
+    refs = list(refs)
+    if not refs:
+        return
+    ray = ray_module("cancelling Ray tasks")
+    _, unfinished = ray.wait(refs, num_returns=len(refs), timeout=0, fetch_local=False)
+    for ref in unfinished:
+        ray.cancel(ref, force=force)
 
 
 def disconnect(owned: bool) -> None:
