@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pytest
 from cli_support import DATA
@@ -122,12 +122,43 @@ def ray_cluster() -> Iterator[LocalCluster]:
 
         ray.init(address=cluster.address, namespace="ded", logging_level=logging.WARNING, log_to_driver=False)
         _RAY_STARTUP.append(cluster.startup_s)
+        _RAY_CLUSTER.append(cluster)
+        cluster.watch(_tell_now)
         yield cluster
     finally:
+        _RAY_CLUSTER.clear()
         cluster.stop()
 
 
 _RAY_STARTUP: list[float] = []
+_RAY_CLUSTER: list[LocalCluster] = []
+#: the terminal as pytest found it, before capturing: what must be seen even if this process dies
+_TERMINAL: list[TextIO] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _TERMINAL.append(os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1))
+
+
+def _tell_now(message: str) -> None:
+    """Straight to the terminal, from any thread: Ray ends a driver that has lost its GCS with
+    ``_exit(1)``, so what the captured output of the test would have said is lost."""
+    if _TERMINAL:
+        _TERMINAL[0].write(f"\n!!! ray test cluster: {message}\n")
+
+
+def _check_ray_cluster(item: pytest.Item, when: str) -> None:
+    uses = _RAY_CLUSTER and "ray_cluster" in getattr(item, "fixturenames", ())
+    if uses and (deaths := _RAY_CLUSTER[0].deaths()):
+        pytest.fail(f"the shared Ray test cluster is broken {when} this test:\n" + "\n".join(deaths.values()))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _check_ray_cluster(item, "before")
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    _check_ray_cluster(item, "after")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

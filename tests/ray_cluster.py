@@ -15,7 +15,9 @@ test starts all agree:
   checkout's ``ded_plugins``.
 
 :meth:`LocalCluster.stop` stops the nodes it started (by their own handles) and restores
-the environment.
+the environment. :meth:`LocalCluster.deaths` names any process of the cluster that ended
+without being asked to, with the end of its log: a driver whose GCS has gone exits
+without a word (Ray ends it with ``_exit(1)`` after 60 s), so the tests watch for it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import secrets
 import shutil
 import socket
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,16 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def _tail(path: str | None, lines: int = 15) -> str:
+    if not path:
+        return ""
+    try:
+        text = Path(path).read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "".join(f"\n    | {line}" for line in text) if text else ""
 
 
 def _reload_settings() -> None:
@@ -68,6 +82,7 @@ class LocalCluster:
         self._saved: dict[str, str | None] = {}
         self._temp = ""
         self._count = 0
+        self._leaving: list[Any] = []  # nodes being removed (or all, once stopping): their ends are expected
 
     def _node_args(self, name: str) -> dict[str, Any]:
         return {
@@ -128,6 +143,7 @@ class LocalCluster:
         import ray
 
         node_id = node.node_id
+        self._leaving.append(node)
         self.cluster.remove_node(node, allow_graceful=False)
         deadline = time.monotonic() + timeout
         while any(n["NodeID"] == node_id and n["Alive"] for n in ray.nodes()):
@@ -135,9 +151,41 @@ class LocalCluster:
                 raise TimeoutError(f"Ray still lists removed node {node_id} as alive after {timeout} s")
             time.sleep(0.2)
 
+    def deaths(self) -> dict[int, str]:
+        """By pid, each process of a node still in the cluster that has ended, with the end of its log."""
+        nodes = [] if self.cluster is None else [self.cluster.head_node, *self.cluster.worker_nodes]
+        found = {}
+        for node in nodes:
+            if node is None or any(node is gone for gone in self._leaving):
+                continue
+            for kind, infos in list(node.all_processes.items()):
+                for info in infos:
+                    code = info.process.poll()
+                    if code is not None:
+                        name, pid = node._ray_params.node_name, info.process.pid
+                        logs = _tail(info.stdout_file) + _tail(info.stderr_file)
+                        found[pid] = f"{name}'s {kind} (pid {pid}) ended with status {code}{logs}"
+        return found
+
+    def watch(self, report: Callable[[str], None], every_s: float = 1.0) -> None:
+        """Call ``report`` from a daemon thread as soon as a process of the cluster ends."""
+        told: set[int] = set()
+
+        def poll() -> None:
+            while self.cluster is not None:  # None once stopped
+                for pid, death in self.deaths().items():
+                    if pid not in told:
+                        told.add(pid)
+                        report(death)
+                time.sleep(every_s)
+
+        threading.Thread(target=poll, name="ray-test-cluster-watch", daemon=True).start()
+
     def stop(self) -> None:
         import ray
 
+        if self.cluster is not None:
+            self._leaving.extend([self.cluster.head_node, *self.cluster.worker_nodes])
         if ray.is_initialized():
             ray.shutdown()
         if self.cluster is not None:
