@@ -135,12 +135,12 @@ def task_error(exc: BaseException, what: str) -> Exception:
 def cancel_unfinished(refs: Iterable[Any], *, force: bool = True) -> None:
     """Cancel those of ``refs`` whose result is not there yet; leave the others alone.
 
-    A task must not be cancelled once its result can be read: the value can be readable a
-    moment before the owner has processed the task's reply, and a task cancelled in between
-    makes Ray 2.60 abort the driver when the reply comes (the failed check "Tried to complete
-    task that was not pending", then exit status 1 without a word on the console). Seen on a
-    loaded 2-core machine, in ``ded teacher`` on Ray, which cancelled every job after reading
-    every result.
+    A task must not be cancelled once its result can be read. The owner stores a task's
+    return value (which wakes ``ray.get``) a moment before it marks the task finished; a
+    task cancelled in between makes Ray 2.60 abort the driver (the failed check "Tried to
+    complete task that was not pending", exit status 1, nothing on the console). Seen on a
+    loaded 2-core machine in ``ded teacher`` on Ray, which cancelled every job right after
+    reading every result.
     """
     refs = list(refs)
     if not refs:
