@@ -124,7 +124,15 @@ def ray_cluster() -> Iterator[LocalCluster]:
         _RAY_STARTUP.append(cluster.startup_s)
         _RAY_CLUSTER.append(cluster)
         cluster.watch(_tell_now)
-        yield cluster
+        # speaks only if this process ends first: stopped (by its handle) before the cluster is
+        script = str(Path(__file__).parent / "ray_driver_watch.py")
+        watch = [sys.executable, script, str(os.getpid()), cluster.temp]
+        watcher = subprocess.Popen(watch, stdout=_TERMINAL[0] if _TERMINAL else None, start_new_session=True)
+        try:
+            yield cluster
+        finally:
+            watcher.kill()
+            watcher.wait()
     finally:
         _RAY_CLUSTER.clear()
         cluster.stop()

@@ -17,7 +17,8 @@ test starts all agree:
 :meth:`LocalCluster.stop` stops the nodes it started (by their own handles) and restores
 the environment. :meth:`LocalCluster.deaths` names any process of the cluster that ended
 without being asked to, with the end of its log: a driver whose GCS has gone exits
-without a word (Ray ends it with ``_exit(1)`` after 60 s), so the tests watch for it.
+without a word (Ray ends it with exit status 1 after 60 s), so the tests watch for it
+(and ``ray_driver_watch.py`` for the end of the test process itself).
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ class LocalCluster:
         self._temp = ""
         self._count = 0
         self._leaving: list[Any] = []  # nodes being removed (or all, once stopping): their ends are expected
+
+    @property
+    def temp(self) -> str:
+        """The cluster's temp directory: its sessions' sockets and logs."""
+        return self._temp
 
     def _node_args(self, name: str) -> dict[str, Any]:
         return {

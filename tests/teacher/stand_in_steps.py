@@ -1,11 +1,14 @@
 """Stand-ins for ``llamafactory-cli train`` and ``lm_eval`` in the smoke test on Ray.
 
 The real commands run in ``test_teacher_e2e.py``; here the subject is where and when each
-teacher's steps ran. ``train`` sleeps a moment and writes ``where.json`` (the GPUs Ray gave
-the job, start and end times) into the output directory; ``eval`` writes a results file
-whose score is read from the trained "model", so each teacher gets its own score.
+teacher's steps ran. ``train`` writes ``where.json`` (the GPUs Ray gave the job, start and
+end times) into the output directory; with ``meet=DIR:N`` it first waits (up to two
+minutes) until N trainings have started, each leaving a file in DIR, so trainings that run
+side by side overlap however slowly a loaded machine starts them, and trainings that run
+one after another do not. ``eval`` writes a results file whose score is read from the
+trained "model", so each teacher gets its own score.
 
-    python stand_in_steps.py train RECIPE key=value ...
+    python stand_in_steps.py train [meet=DIR:N] RECIPE key=value ...
     python stand_in_steps.py eval --model M --model_args pretrained=DIR --tasks T --output_path P
 """
 
@@ -20,11 +23,18 @@ from pathlib import Path
 
 def main(argv: list[str]) -> None:
     if argv[0] == "train":
-        values = dict(a.split("=", 1) for a in argv[2:] if "=" in a)
+        values = dict(a.split("=", 1) for a in argv[1:] if "=" in a)
         out = Path(values["output_dir"])
         out.mkdir(parents=True, exist_ok=True)
         started = time.time()
-        time.sleep(3)
+        if "meet" in values:
+            place, parties = values["meet"].rsplit(":", 1)
+            Path(place).mkdir(parents=True, exist_ok=True)
+            (Path(place) / str(os.getpid())).touch()
+            deadline = time.monotonic() + 120
+            while len(list(Path(place).iterdir())) < int(parties) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        time.sleep(0.5)
         where = {"cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "start": started, "end": time.time()}
         (out / "where.json").write_text(json.dumps(where))
         (out / "score").write_text(str(len(values["dataset"]) / 100))

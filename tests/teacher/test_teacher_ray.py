@@ -55,7 +55,10 @@ def _config(tmp_path: Path, **executor: Any) -> Path:
             {"name": "teacher_a", "rollouts": str(_rollouts(tmp_path / "a.jsonl", "teacher_a"))},
             {"name": "teacher_bb", "rollouts": str(_rollouts(tmp_path / "b.jsonl", "teacher_bb"))},
         ],
-        "train": {"recipe": str(DATA / "tiny_smoke.yaml"), "command": [sys.executable, STAND_IN, "train"]},
+        "train": {
+            "recipe": str(DATA / "tiny_smoke.yaml"),
+            "command": [sys.executable, STAND_IN, "train", f"meet={tmp_path / 'meet'}:2"],  # the two teachers
+        },
         "eval": {"tasks": ["ded_math500"], "command": [sys.executable, STAND_IN, "eval"]},
         "metrics": ["pass_rate"],
         "executor": {"ray": executor},
