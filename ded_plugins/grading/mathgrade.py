@@ -183,7 +183,7 @@ def timeout_grade(
     finished = THINK_CLOSE in response
     explanation = None
     if explain:
-        why = f"grading ran over {timeout_s:g} s and was stopped: not shown equal"
+        why = f"grading ran over {timeout_s:g} s of CPU time and was stopped: not shown equal"
         explanation = MathExplanation(False, "timeout", None, "none", gold, "", None, why, finished)
     return MathGrade(False, None, "timeout", think_finished=finished, explanation=explanation)
 

@@ -4,7 +4,10 @@ sympy can run for hours on a hostile answer (``\\binom{10^{8}}{5\\cdot 10^{7}}``
 big-integer arithmetic in C cannot be interrupted by a signal (nor does ``SIGALRM``
 work off the main thread). So each item runs in a worker process; a worker that is
 still busy when its item's time is up is killed and replaced, and that item gets
-``reason="timeout"``. Workers are forked from a forkserver that has the grader
+``reason="timeout"``. The time is the worker's CPU time, so a grade does not depend on how
+loaded the machine is (a starved worker is waited for), with a backstop of
+``BACKSTOP`` times the limit in wall-clock time for a worker that does not run at all.
+Workers are forked from a forkserver that has the grader
 imported, so a replacement is ready in milliseconds, and the pool is reused across
 calls (lm-eval grades one document at a time).
 """
@@ -19,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, Literal
 
 from ded_plugins._workers import exit_with_parent
@@ -28,6 +32,10 @@ from ded_plugins.grading.mathgrade import MathGrade, grade_math, timeout_grade
 __all__ = ["GraderPool", "grade_many"]
 
 log = logging.getLogger(__name__)
+
+#: wall-clock time, in multiples of the CPU-time limit, after which a grading worker is stopped anyway
+BACKSTOP = 10.0
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 #: which grades carry a :class:`~ded_plugins.grading.MathExplanation` (``rejected``: not correct ones)
 Explain = bool | Literal["rejected"]
@@ -46,6 +54,15 @@ def _worker_main(conn: Connection) -> None:
         conn.send((index, grade_math(response, gold, require_think_end=require_think_end, explain=explain)))
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, from /proc; None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime: fields 14 and 15 of stat(5)
+
+
 class _Worker:
     def __init__(self, ctx: Any) -> None:
         self.conn, child = ctx.Pipe()
@@ -54,6 +71,23 @@ class _Worker:
         child.close()
         self.task: _Task | None = None
         self.deadline = 0.0
+        self.started = 0.0
+        self.cpu_at_start: float | None = None
+
+    def start(self, task: _Task, timeout_s: float) -> None:
+        self.task = task
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout_s
+        self.cpu_at_start = _cpu_seconds(self.process.pid)
+        self.conn.send(task)
+
+    def time_left(self, timeout_s: float, now: float) -> float:
+        """Seconds to wait before looking again, or 0: time is up (CPU time, or the backstop)."""
+        cpu = _cpu_seconds(self.process.pid)
+        if self.cpu_at_start is None or cpu is None or now - self.started >= BACKSTOP * timeout_s:
+            return 0.0
+        left = timeout_s - (cpu - self.cpu_at_start)
+        return max(left, 0.05) if left > 0 else 0.0
 
     def kill(self) -> None:
         self.process.kill()  # our own child, by handle
@@ -93,9 +127,7 @@ class GraderPool:
             while pending or busy:
                 for worker in self._workers:
                     if pending and worker.task is None:
-                        worker.task = pending.pop()
-                        worker.deadline = time.monotonic() + timeout_s
-                        worker.conn.send(worker.task)
+                        worker.start(pending.pop(), timeout_s)
                         busy[worker.conn] = worker
                 now = time.monotonic()
                 next_deadline = min(w.deadline for w in busy.values())
@@ -112,6 +144,10 @@ class GraderPool:
                 now = time.monotonic()
                 for conn, worker in list(busy.items()):
                     if worker.deadline <= now:
+                        left = worker.time_left(timeout_s, now)
+                        if left > 0:  # its CPU time is not up: it was waiting for a core
+                            worker.deadline = now + left
+                            continue
                         del busy[conn]
                         self._replace(worker, results, timeout_s)
         return [
@@ -166,8 +202,10 @@ def grade_many(
     ``explain`` says which grades carry a :class:`~ded_plugins.grading.MathExplanation`
     (``rejected``: the ones that are not correct, as curation stores them).
 
-    The timeout is per item and hard (the worker process is killed), so the call returns
-    within about ``timeout_s * ceil(len(items) / workers)`` seconds whatever the input.
+    The timeout is per item, in the worker's CPU time, and hard (the worker process is
+    killed), so the call returns within about ``timeout_s * ceil(len(items) / workers)``
+    seconds whatever the input on an idle machine; a loaded machine waits longer rather than
+    grading differently, up to ``BACKSTOP`` times that.
     Workers come from a forkserver, so, as with ``spawn``, a script that calls this at
     import time needs an ``if __name__ == "__main__":`` guard.
     """

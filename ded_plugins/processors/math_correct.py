@@ -20,7 +20,7 @@ class MathCorrect:
     """Keep math rollouts whose final answer (after </think>) equals the reference answer.
 
     Verdict reasons: ``wrong``, ``no_answer`` (unfinished thinking or no boxed/stated
-    answer), ``timeout`` (grading ran over ``timeout_s``), ``no_reference`` (the question
+    answer), ``timeout`` (grading took over ``timeout_s`` of CPU time), ``no_reference`` (the question
     has no answer to compare with); questions outside ``domains`` pass as ``not_applicable``.
     Details: ``extracted``, ``reference``, ``rule`` (where the answer was found); a rejected
     row also has ``explanation`` (parsed forms of both sides and the rule that decided).

@@ -1,11 +1,14 @@
-"""grade_many: order, parallel workers, and a hard per-item timeout that kills the worker."""
+"""grade_many: order, parallel workers, and a hard per-item limit on CPU time that kills the worker."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 
-from ded_plugins.grading import grade_many, grade_math
-from ded_plugins.grading.parallel import GraderPool
+from ded_plugins.grading import MathGrade, grade_many, grade_math
+from ded_plugins.grading.parallel import BACKSTOP, GraderPool
 
 
 PATHOLOGICAL = "\\boxed{\\binom{10^{8}}{5 \\cdot 10^{7}}}"  # computing it takes hours in sympy
@@ -47,3 +50,36 @@ def test_explanations_on_request_and_for_timeouts() -> None:
 
 def test_empty_input() -> None:
     assert grade_many([]) == []
+
+
+def _stopped_while_grading(stop_s: float, timeout_s: float) -> MathGrade:
+    """Grade an easy item in a worker that gets no CPU for ``stop_s`` (as on a starved machine)."""
+    pool = GraderPool(workers=1)
+    try:
+        assert pool.grade([("\\boxed{1}", "1")], timeout_s=30)[0].correct  # the worker is up
+        (worker,) = pool._workers
+        os.kill(worker.process.pid, signal.SIGSTOP)  # our own child, by pid
+        result: list[MathGrade] = []
+        thread = threading.Thread(
+            target=lambda: result.extend(pool.grade([("\\boxed{7}", "7")], timeout_s=timeout_s))
+        )
+        thread.start()
+        time.sleep(stop_s)
+        if worker.process.is_alive():
+            os.kill(worker.process.pid, signal.SIGCONT)
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        return result[0]
+    finally:
+        pool.close()
+
+
+def test_a_worker_waiting_for_a_core_is_waited_for() -> None:
+    # 2.5 s without a core, a 1 s limit: the grade took no CPU time, so it is not a timeout
+    assert _stopped_while_grading(2.5, timeout_s=1.0).correct
+
+
+def test_a_worker_that_never_runs_is_stopped_at_the_backstop() -> None:
+    assert BACKSTOP * 0.2 < 4.0
+    grade = _stopped_while_grading(4.0, timeout_s=0.2)
+    assert grade.reason == "timeout" and not grade.correct
