@@ -43,7 +43,6 @@ __all__ = [
     "Difference",
     "Estimate",
     "Votes",
-    "bootstrap_estimate",
     "bootstrap_majority",
     "bootstrap_mean",
     "combine_differences",
@@ -140,7 +139,7 @@ def estimate_from_draws(
     )
 
 
-def bootstrap_estimate(
+def bootstrap_mean(
     values: Questions,
     *,
     resamples: int = DEFAULT_RESAMPLES,
@@ -148,11 +147,12 @@ def bootstrap_estimate(
     level: float = 0.95,
     stream: str = "",
 ) -> Estimate:
-    """The statistic on ``values`` with its interval: avg@k for sample values, maj@k for :class:`Votes`.
+    """The statistic on ``values`` with its interval: avg@k of sample values (the mean over
+    questions of each question's sample mean), maj@k of :class:`Votes`.
 
-    The draws come from ``rng_for(seed, stream)``; ``resamples`` and ``level`` are used as
-    given (:func:`bootstrap_mean` checks them first).
+    The draws come from ``rng_for(seed, stream)``.
     """
+    _check(resamples, level)
     data = data_of(values)
     draws = draw_together([data], resamples, rng_for(seed, stream))[0]
     return estimate_from_draws(
@@ -163,20 +163,6 @@ def bootstrap_estimate(
         questions=int(data.counts.size),
         samples=int(data.counts.sum()),
     )
-
-
-def bootstrap_mean(
-    values: Questions,
-    *,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = 0,
-    level: float = 0.95,
-    stream: str = "",
-) -> Estimate:
-    """:func:`bootstrap_estimate` after checking ``resamples`` and ``level``: avg@k of sample values
-    (the mean over questions of each question's sample mean), maj@k of :class:`Votes`."""
-    _check(resamples, level)
-    return bootstrap_estimate(values, resamples=resamples, seed=seed, level=level, stream=stream)
 
 
 #: maj@k (the most frequent answer among a question's samples is correct): :func:`bootstrap_mean`

@@ -22,7 +22,7 @@ from ded_plugins.evaluation.bootstrap import (
     DEFAULT_RESAMPLES,
     Difference,
     Estimate,
-    bootstrap_estimate,
+    bootstrap_mean,
     combine_differences,
     difference_from_draws,
     paired_draws,
@@ -119,7 +119,7 @@ def _task(
     pa, pb, draws = paired_draws(a.values, b.values, resamples, rng_for(seed, sa.task, "paired"))
     diff = difference_from_draws(pa, pb, draws, level=level, seed=seed, questions=n)
     # each run's own score: the seed's stream, the numbers lm-eval and ded report give
-    ests = [bootstrap_estimate(s.values, resamples=resamples, seed=seed, level=level) for s in (a, b)]
+    ests = [bootstrap_mean(s.values, resamples=resamples, seed=seed, level=level) for s in (a, b)]
     scale = 100.0 if a.is_share and b.is_share else 1.0
     return TaskComparison(task=sa.task, metric=sa.metric, a=ests[0], b=ests[1], diff=diff, scale=scale), (
         pa,

@@ -23,7 +23,7 @@ from ded_plugins.errors import InputError
 from ded_plugins.evaluation.bootstrap import (
     DEFAULT_RESAMPLES,
     Estimate,
-    bootstrap_estimate,
+    bootstrap_mean,
     draws_of,
     estimate_from_draws,
     rng_for,
@@ -114,7 +114,7 @@ def _intervals(
         n = len(values)
         # the task's own interval from the seed's stream (the numbers lm-eval and ded report print);
         # for the aggregate, independent draws per task
-        out[task] = bootstrap_estimate(values, resamples=resamples, seed=seed, level=level)
+        out[task] = bootstrap_mean(values, resamples=resamples, seed=seed, level=level)
         draws = draws_of(values, resamples, rng_for(seed, task))[1]
         w = 1.0 if weights is None else weights.get(task, 0.0)
         parts.append((out[task].value, draws, w, n, samples.count))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ded_plugins.errors import InputError
-from ded_plugins.evaluation.bootstrap import DEFAULT_RESAMPLES, Estimate, bootstrap_estimate
+from ded_plugins.evaluation.bootstrap import DEFAULT_RESAMPLES, Estimate, bootstrap_mean
 from ded_plugins.evaluation.compare import fmt_estimate
 from ded_plugins.evaluation.paper import PAPER, PAPER_ROWS, PaperRow, match_paper_row
 from ded_plugins.evaluation.results import EvalRun
@@ -111,7 +111,7 @@ def build_report(
             if task not in run.tasks:
                 continue
             samples = run.samples(task, metric)
-            scores[task] = bootstrap_estimate(samples.values, resamples=resamples, seed=seed, level=level)
+            scores[task] = bootstrap_mean(samples.values, resamples=resamples, seed=seed, level=level)
             metrics[task] = samples.metric
             share = 100.0 if samples.is_share else 1.0
             scale[task] = min(scale.get(task, share), share)
