@@ -8,6 +8,7 @@ on first use, so ``import ded_plugins`` stays light.
 
 from __future__ import annotations
 
+from ded_plugins._optional import lazy_names as _lazy_names
 from ded_plugins.errors import (
     ConfigError,
     DedError,
@@ -80,12 +81,4 @@ __all__ += sorted(_LAZY)
 __all__.sort()
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ded_plugins' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_names(__name__, _LAZY)

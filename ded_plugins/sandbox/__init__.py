@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ded_plugins._optional import lazy_names as _lazy_names
 from ded_plugins.sandbox.jobs import (
     DEFAULT_GRADER,
     GRADERS,
@@ -38,12 +39,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # the supervisor (threads, subprocess, isolation probes) is imported on first use: the
-    # records and the CLI import the request types from here, and must stay light
-    if name != "Sandbox":
-        raise AttributeError(f"module 'ded_plugins.sandbox' has no attribute {name!r}")
-    from ded_plugins.sandbox.sandbox import Sandbox
-
-    globals()["Sandbox"] = Sandbox
-    return Sandbox
+# the supervisor (threads, subprocess, isolation probes) is imported on first use: the
+# records and the CLI import the request types from here, and must stay light
+__getattr__ = _lazy_names(__name__, {"Sandbox": "ded_plugins.sandbox.sandbox"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ded_plugins._optional import lazy_names as _lazy_names
 from ded_plugins.hookspecs import hookimpl
 from ded_plugins.registry import Register
 
@@ -32,11 +33,5 @@ def ded_register_teacher_metrics(register: Register) -> None:
     register("pca_shift", PCAShiftMetric)
 
 
-def __getattr__(name: str) -> object:
-    # numpy on first use: every plugin manager (and so ``ded --help``) imports this package
-    if name != "token_entropy":
-        raise AttributeError(f"module 'ded_plugins.teacher' has no attribute {name!r}")
-    from ded_plugins.teacher.entropy import token_entropy
-
-    globals()["token_entropy"] = token_entropy
-    return token_entropy
+# numpy on first use: every plugin manager (and so ``ded --help``) imports this package
+__getattr__ = _lazy_names(__name__, {"token_entropy": "ded_plugins.teacher.entropy"})
